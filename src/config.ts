@@ -1,0 +1,153 @@
+/**
+ * Configuration from the environment, validated once at start-up. A bad value stops the process
+ * with one message naming the variable; nothing downstream re-reads process.env.
+ */
+import { z } from 'zod';
+import type { Provider } from './domain/ids.js';
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://api.example.com' })
+  .transform((value) => value.replace(/\/+$/, ''));
+const secret = z.string().trim().min(1, 'must not be empty');
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+
+const EnvSchema = z.object({
+  PORT: int(4000).pipe(z.number().max(65535)),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  FLOWKER_BASE_URL: optional(httpUrl),
+  FLOWKER_API_KEY: optional(secret),
+  PROMPTLAYER_BASE_URL: optional(httpUrl),
+  PROMPTLAYER_API_KEY: optional(secret),
+  POLOS_BASE_URL: optional(httpUrl),
+  POLOS_API_KEY: optional(secret),
+  POLOS_PROJECT_ID: optional(z.uuid({ error: 'must be the Polos project UUID' })),
+
+  POLL_INTERVAL_MS: int(1000, 50),
+  /** Idle executions are polled less often, up to this interval. */
+  POLL_MAX_INTERVAL_MS: int(10_000, 50),
+  /** Consecutive failed polls after which subscribers get an error event. */
+  POLL_ERROR_THRESHOLD: int(3, 1),
+
+  TERMINAL_CACHE_MAX: int(10_000, 1),
+  TERMINAL_CACHE_TTL_MS: int(3_600_000, 1),
+
+  UPSTREAM_CONNECT_TIMEOUT_MS: int(2_000, 1),
+  UPSTREAM_ATTEMPT_TIMEOUT_MS: int(5_000, 1),
+  UPSTREAM_DEADLINE_MS: int(10_000, 1),
+  UPSTREAM_MAX_RESPONSE_BYTES: int(5 * 1024 * 1024, 1024),
+  UPSTREAM_MAX_CONNECTIONS: int(16, 1),
+  UPSTREAM_MAX_QUEUED: int(1_000, 0),
+  UPSTREAM_MAX_ATTEMPTS: int(3, 1),
+  UPSTREAM_BACKOFF_BASE_MS: int(100, 1),
+  UPSTREAM_BACKOFF_MAX_MS: int(2_000, 1),
+  UPSTREAM_MAX_RETRY_AFTER_MS: int(5_000, 0),
+  UPSTREAM_BREAKER_THRESHOLD: int(5, 1),
+  UPSTREAM_BREAKER_HALF_OPEN_MS: int(10_000, 1),
+
+  GATEWAY_API_KEYS: optional(z.string()),
+  REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+});
+
+export interface UpstreamConfig {
+  readonly provider: Provider;
+  readonly baseUrl: string;
+  /** Credentials headers for this upstream. Secret: never log this object. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface HttpTuning {
+  readonly connectTimeoutMs: number;
+  readonly attemptTimeoutMs: number;
+  readonly deadlineMs: number;
+  readonly maxResponseBytes: number;
+  readonly maxConnections: number;
+  readonly maxQueued: number;
+  readonly maxAttempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly maxRetryAfterMs: number;
+  readonly breakerThreshold: number;
+  readonly breakerHalfOpenAfterMs: number;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  readonly upstreams: readonly UpstreamConfig[];
+  readonly http: HttpTuning;
+  readonly poll: { readonly intervalMs: number; readonly maxIntervalMs: number; readonly errorThreshold: number };
+  readonly terminalCache: { readonly max: number; readonly ttlMs: number };
+  readonly gatewayApiKeys: readonly string[];
+  readonly redisUrl: string | null;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}.`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    upstreams: upstreamsFrom(e),
+    http: {
+      connectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
+      attemptTimeoutMs: e.UPSTREAM_ATTEMPT_TIMEOUT_MS,
+      deadlineMs: e.UPSTREAM_DEADLINE_MS,
+      maxResponseBytes: e.UPSTREAM_MAX_RESPONSE_BYTES,
+      maxConnections: e.UPSTREAM_MAX_CONNECTIONS,
+      maxQueued: e.UPSTREAM_MAX_QUEUED,
+      maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
+      backoffBaseMs: e.UPSTREAM_BACKOFF_BASE_MS,
+      backoffMaxMs: e.UPSTREAM_BACKOFF_MAX_MS,
+      maxRetryAfterMs: e.UPSTREAM_MAX_RETRY_AFTER_MS,
+      breakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
+      breakerHalfOpenAfterMs: e.UPSTREAM_BREAKER_HALF_OPEN_MS,
+    },
+    poll: { intervalMs: e.POLL_INTERVAL_MS, maxIntervalMs: Math.max(e.POLL_MAX_INTERVAL_MS, e.POLL_INTERVAL_MS), errorThreshold: e.POLL_ERROR_THRESHOLD },
+    terminalCache: { max: e.TERMINAL_CACHE_MAX, ttlMs: e.TERMINAL_CACHE_TTL_MS },
+    gatewayApiKeys: (e.GATEWAY_API_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean),
+    redisUrl: e.REDIS_URL ?? null,
+  };
+}
+
+type Env = z.infer<typeof EnvSchema>;
+
+/** Each provider is optional, but one that has a URL must have all of its credentials. */
+function upstreamsFrom(e: Env): UpstreamConfig[] {
+  const upstreams: UpstreamConfig[] = [];
+  const require = (name: keyof Env, value: string | undefined, because: keyof Env): string => {
+    if (value === undefined) throw new ConfigError(`Invalid configuration: ${name} is required when ${because} is set.`);
+    return value;
+  };
+  if (e.FLOWKER_BASE_URL) {
+    const key = require('FLOWKER_API_KEY', e.FLOWKER_API_KEY, 'FLOWKER_BASE_URL');
+    upstreams.push({ provider: 'flowker', baseUrl: e.FLOWKER_BASE_URL, headers: { 'x-api-key': key } });
+  }
+  if (e.PROMPTLAYER_BASE_URL) {
+    const key = require('PROMPTLAYER_API_KEY', e.PROMPTLAYER_API_KEY, 'PROMPTLAYER_BASE_URL');
+    upstreams.push({ provider: 'promptlayer', baseUrl: e.PROMPTLAYER_BASE_URL, headers: { 'x-api-key': key } });
+  }
+  if (e.POLOS_BASE_URL) {
+    const key = require('POLOS_API_KEY', e.POLOS_API_KEY, 'POLOS_BASE_URL');
+    const project = require('POLOS_PROJECT_ID', e.POLOS_PROJECT_ID, 'POLOS_BASE_URL');
+    upstreams.push({ provider: 'polos', baseUrl: e.POLOS_BASE_URL, headers: { authorization: `Bearer ${key}`, 'x-project-id': project } });
+  }
+  return upstreams;
+}
+
+/** True when no upstream is configured: `npm start` then serves the embedded demo upstreams. */
+export const wantsDemo = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  !env.FLOWKER_BASE_URL && !env.PROMPTLAYER_BASE_URL && !env.POLOS_BASE_URL;

@@ -1,0 +1,41 @@
+/**
+ * The gateway's error vocabulary. Every failure that reaches a client carries one of these
+ * codes (see the contract's "Errors" section); the GraphQL layer turns them into
+ * `extensions.code` without knowing where they came from.
+ */
+import type { Provider } from './ids.js';
+
+export type GatewayErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'NOT_SUPPORTED'
+  | 'UPSTREAM_UNAUTHORIZED'
+  | 'UPSTREAM_RATE_LIMITED'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_BAD_RESPONSE';
+
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    /** The upstream involved, when there is one (becomes `extensions.provider`). */
+    readonly provider?: Provider,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /**
+   * The error as clients see it. graphql-js copies an original error's `extensions` onto the
+   * GraphQLError that wraps it, so a GatewayError thrown anywhere below a resolver reaches the
+   * client with its code, over HTTP and WebSocket alike, without glue in each resolver.
+   */
+  get extensions(): { code: GatewayErrorCode; provider?: string } {
+    return this.provider ? { code: this.code, provider: this.provider.toUpperCase() } : { code: this.code };
+  }
+}
+
+export const isGatewayError = (error: unknown): error is GatewayError => error instanceof GatewayError;

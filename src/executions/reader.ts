@@ -1,0 +1,91 @@
+/**
+ * The one way the gateway reads executions, for queries and live pollers alike:
+ * terminal cache first, then an upstream call shared by every caller that asks for the same
+ * resource while it is in flight. Per-operation batching sits above this (DataLoader); the
+ * retry/breaker/bulkhead machinery below it (the HTTP client).
+ */
+import type { Execution, ExecutionDetails } from '../domain/execution.js';
+import { isTerminal } from '../domain/execution.js';
+import { GatewayError } from '../domain/errors.js';
+import type { ExecutionRef, Provider } from '../domain/ids.js';
+import { formatGlobalId } from '../domain/ids.js';
+import type { ExecutionAdapter } from '../upstreams/adapter.js';
+import type { TerminalCache } from './terminal-cache.js';
+
+export class ExecutionReader {
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly adapters: ReadonlyMap<Provider, ExecutionAdapter>;
+
+  constructor(
+    adapters: Iterable<ExecutionAdapter>,
+    private readonly cache: TerminalCache,
+  ) {
+    this.adapters = new Map([...adapters].map((adapter) => [adapter.provider, adapter]));
+  }
+
+  get providers(): Provider[] {
+    return [...this.adapters.keys()];
+  }
+
+  /** Throws BAD_USER_INPUT for a provider this gateway has no configuration for. */
+  assertConfigured(ref: ExecutionRef): void {
+    this.adapterFor(ref.provider);
+  }
+
+  /** The execution's current state; null when the upstream says it does not exist. */
+  async getExecution(ref: ExecutionRef): Promise<Execution | null> {
+    const key = formatGlobalId(ref);
+    const cached = await this.cache.get(key);
+    if (cached) return cached;
+    return this.fetchExecution(ref);
+  }
+
+  /** Skips the cache: for pollers that must see the upstream's latest state. */
+  fetchExecution(ref: ExecutionRef): Promise<Execution | null> {
+    const key = formatGlobalId(ref);
+    const adapter = this.adapterFor(ref.provider);
+    return this.shared(`execution ${key}`, async () => {
+      const execution = await adapter.fetchExecution(ref.upstreamId);
+      if (execution && isTerminal(execution)) await this.cache.set(key, execution);
+      return execution;
+    });
+  }
+
+  /**
+   * Steps and output. Free when the snapshot already carries them; otherwise one call, made only
+   * for terminal executions (Flowker has no results before that), and the cached snapshot is
+   * completed with them so the next reader pays nothing.
+   */
+  async getDetails(execution: Execution): Promise<ExecutionDetails | null> {
+    if (execution.details) return execution.details;
+    if (!isTerminal(execution)) return null;
+    const key = formatGlobalId(execution);
+    const cached = await this.cache.get(key);
+    if (cached?.details) return cached.details;
+    const adapter = this.adapterFor(execution.provider);
+    return this.shared(`details ${key}`, async () => {
+      const details = await adapter.fetchDetails(execution.upstreamId);
+      if (details) await this.cache.set(key, { ...execution, details });
+      return details;
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.adapters.values()].map((adapter) => adapter.close()));
+  }
+
+  private adapterFor(provider: Provider): ExecutionAdapter {
+    const adapter = this.adapters.get(provider);
+    if (!adapter) throw new GatewayError('BAD_USER_INPUT', `Provider "${provider}" is not configured on this gateway.`, provider);
+    return adapter;
+  }
+
+  /** Single-flight: concurrent identical requests share one promise, dropped once it settles. */
+  private shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const existing = this.inFlight.get(key);
+    if (existing) return existing as Promise<T>;
+    const promise = load().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, promise);
+    return promise;
+  }
+}

@@ -1,0 +1,24 @@
+/** Field resolvers for Execution. Scalar fields map one to one and use the default resolver. */
+import { durationMs, isTerminal, type Execution } from '../../domain/execution.js';
+import { formatGlobalId } from '../../domain/ids.js';
+import type { ExecutionResolvers, Provider } from '../../generated/graphql.js';
+import type { GatewayContext } from '../context.js';
+
+/** Steps and output cost a second call for some providers: made only when selected. */
+const details = (execution: Execution, context: GatewayContext) =>
+  execution.details ? Promise.resolve(execution.details) : context.loaders.details.load(execution);
+
+/** Parent and root are executions of the same provider, loaded through the same loader. */
+const related = (execution: Execution, upstreamId: string | null, context: GatewayContext) =>
+  upstreamId === null ? null : context.loaders.execution.load(formatGlobalId({ provider: execution.provider, upstreamId }));
+
+export const executionResolvers: ExecutionResolvers = {
+  id: (execution) => formatGlobalId(execution),
+  provider: (execution) => execution.provider.toUpperCase() as Provider,
+  terminal: (execution) => isTerminal(execution),
+  durationMs: (execution) => durationMs(execution),
+  output: async (execution, _args, context) => (await details(execution, context))?.output ?? null,
+  steps: async (execution, _args, context) => (await details(execution, context))?.steps ?? [],
+  parent: (execution, _args, context) => related(execution, execution.parentId, context),
+  root: (execution, _args, context) => related(execution, execution.rootId, context),
+};

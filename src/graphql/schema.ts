@@ -1,0 +1,22 @@
+/** The executable schema: SDL from schema/*.graphql (the source of truth) plus resolvers. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import type { Resolvers } from '../generated/graphql.js';
+import { executionResolvers } from './resolvers/execution.js';
+import { nodeResolvers, queryResolvers } from './resolvers/query.js';
+import { scalars } from './scalars.js';
+
+const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
+
+export function loadTypeDefs(): string[] {
+  return readdirSync(SCHEMA_DIR)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => readFileSync(new URL(file, SCHEMA_DIR), 'utf8'));
+}
+
+export function buildSchema(extraResolvers: Partial<Resolvers> = {}): GraphQLSchema {
+  const resolvers = { ...scalars, Query: queryResolvers, Node: nodeResolvers, Execution: executionResolvers, ...extraResolvers };
+  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
+}

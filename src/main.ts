@@ -1,0 +1,55 @@
+/**
+ * `npm start`: the gateway on PORT, against the configured upstreams, or against embedded demo
+ * upstreams when none is configured, so that a fresh clone has something to query.
+ */
+import { ConfigError, loadConfig, wantsDemo } from './config.js';
+import { startDemoUpstreams, type DemoUpstreams } from './demo/upstreams.js';
+import { createLogger } from './logger.js';
+import { startGateway, type Gateway } from './server/gateway.js';
+
+async function main(): Promise<void> {
+  const demo = wantsDemo() ? await startDemoUpstreams() : null;
+  const config = loadConfig({ ...process.env, ...demo?.env });
+  const logger = createLogger(config.logLevel);
+  const gateway = await startGateway(config, { logger });
+  printBanner(gateway, demo);
+  stopOnSignals(gateway, demo, logger);
+}
+
+function printBanner(gateway: Gateway, demo: DemoUpstreams | null): void {
+  const lines = [`\nexecution-gateway ready: ${gateway.url}`];
+  if (demo) {
+    const [first] = demo.examples;
+    lines.push('No upstream configured: serving embedded demo upstreams. Demo executions:');
+    for (const example of demo.examples) lines.push(`  ${example.id.padEnd(52)} ${example.description}`);
+    if (first) {
+      const query = `{ execution(id: "${first.id}") { id status progress { completed total } output error { message } } }`;
+      lines.push('Try:', `  curl -s ${gateway.url} -H 'content-type: application/json' \\`, `    -d '${JSON.stringify({ query })}'`);
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+function stopOnSignals(gateway: Gateway, demo: DemoUpstreams | null, logger: ReturnType<typeof createLogger>): void {
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await gateway.close();
+    await demo?.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`execution-gateway failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+/** Flowker wire → domain. Pure functions: everything here is unit-tested without HTTP. */
+import type { Execution, ExecutionDetails, JsonValue, StepResult } from '../../domain/execution.js';
+import { toDateTime } from '../../domain/execution.js';
+import type { ExecutionStatus, ExecutionStatusReason, StepStatus } from '../../domain/status.js';
+import type { FlowkerExecutionStatusBody, FlowkerResultsBody, FlowkerStepResult } from './wire.js';
+
+const EXECUTION_STATUS: Readonly<Record<string, ExecutionStatus>> = {
+  pending: 'PENDING',
+  running: 'RUNNING',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+};
+
+const STEP_STATUS: Readonly<Record<string, StepStatus>> = {
+  pending: 'PENDING',
+  running: 'RUNNING',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+  skipped: 'SKIPPED',
+};
+
+/** Flowker embeds its error code at the start of the message, e.g. `FLK-0504: node "x" failed`. */
+const ERROR_CODE = /^(FLK-\d{4})\b/;
+
+export function toExecution(upstreamId: string, body: FlowkerExecutionStatusBody): Execution {
+  const known = EXECUTION_STATUS[body.status];
+  const status = known ?? 'RUNNING';
+  return {
+    provider: 'flowker',
+    upstreamId,
+    workflowId: body.workflowId ?? null,
+    status,
+    upstreamStatus: body.status,
+    statusReason: known === undefined ? 'UNKNOWN_UPSTREAM_STATUS' : timeoutReason(status, body.errorMessage),
+    // Flowker sets startedAt when it creates the execution, so it is the creation time as well.
+    createdAt: toDateTime(body.startedAt),
+    startedAt: toDateTime(body.startedAt),
+    completedAt: toDateTime(body.completedAt),
+    progress: body.totalSteps == null ? null : { completed: body.currentStepNumber ?? 0, total: body.totalSteps },
+    input: null,
+    error: body.errorMessage ? { code: ERROR_CODE.exec(body.errorMessage)?.[1] ?? null, message: body.errorMessage } : null,
+    retryCount: null,
+    nodes: [],
+    parentId: null,
+    rootId: null,
+    // Steps and output only exist on /results, once the execution is terminal.
+    details: null,
+  };
+}
+
+export function toDetails(body: FlowkerResultsBody): ExecutionDetails {
+  return {
+    steps: (body.stepResults ?? []).map(toStep),
+    output: (body.finalOutput ?? null) as JsonValue | null,
+  };
+}
+
+function toStep(step: FlowkerStepResult): StepResult {
+  return {
+    number: step.stepNumber ?? null,
+    name: step.stepName,
+    nodeId: step.nodeId ?? null,
+    // An unknown step status is reported as RUNNING (non-terminal) rather than guessed.
+    status: STEP_STATUS[step.status] ?? 'RUNNING',
+    output: (step.output ?? null) as JsonValue | null,
+    error: step.errorMessage ?? null,
+    startedAt: toDateTime(step.executedAt),
+    durationMs: step.durationMs ?? null,
+  };
+}
+
+/** Flowker has no timed-out status: its 5-minute limit ends in `failed` with this message. */
+function timeoutReason(status: ExecutionStatus, errorMessage: string | null | undefined): ExecutionStatusReason | null {
+  return status === 'FAILED' && errorMessage?.toLowerCase().startsWith('execution timeout') ? 'TIMEOUT' : null;
+}

@@ -1,0 +1,308 @@
+/**
+ * The one HTTP client every adapter uses. It owns what is the same for all three upstreams:
+ * a keep-alive connection pool per origin, timeouts and an overall deadline, a response size
+ * cap, retries with backoff for idempotent calls, a retry budget, a circuit breaker and a
+ * bulkhead, and the mapping of transport failures to gateway error codes. What a status code
+ * *means* (Flowker 422 FLK-0502, PromptLayer 202, Polos' empty 500) is left to the adapters:
+ * every response the client does not treat as a failure is handed back to them.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BulkheadPolicy,
+  CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+} from 'cockatiel';
+import { Pool, errors as undiciErrors } from 'undici';
+import { GatewayError } from '../../domain/errors.js';
+import type { Provider } from '../../domain/ids.js';
+import { RetryBudget } from './retry-budget.js';
+
+export interface HttpClientOptions {
+  readonly provider: Provider;
+  /** Origin with an optional path prefix, e.g. `https://polos.example.com/tenant-a`. */
+  readonly baseUrl: string;
+  /** Sent on every request. Holds the upstream credentials: never logged, never echoed. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly connectTimeoutMs: number;
+  /** Per attempt: how long to wait for response headers, and for the body to finish. */
+  readonly attemptTimeoutMs: number;
+  /** Whole call, retries and back-off included: no caller waits longer than this. */
+  readonly deadlineMs: number;
+  readonly maxResponseBytes: number;
+  /** Keep-alive connections per origin; further requests wait in the bulkhead queue. */
+  readonly maxConnections: number;
+  readonly maxQueued: number;
+  /** Total attempts for idempotent requests (1 = no retry). */
+  readonly maxAttempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** Upper bound for a 429's Retry-After that the client is willing to wait. */
+  readonly maxRetryAfterMs: number;
+  /** Consecutive failed attempts that open the circuit, and how long it stays open before a probe. */
+  readonly breakerThreshold: number;
+  readonly breakerHalfOpenAfterMs: number;
+  readonly observer?: HttpObserver | undefined;
+}
+
+/** Hooks for metrics and logs; the client does not know about prom-client or pino. */
+export interface HttpObserver {
+  onAttempt?(event: { provider: Provider; endpoint: string; outcome: string; durationMs: number }): void;
+  onBreakerStateChange?(provider: Provider, state: 'closed' | 'open' | 'half_open'): void;
+}
+
+export interface RequestOptions {
+  readonly method?: 'GET' | 'POST';
+  /** Path below the base URL's prefix, starting with `/`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A short name for metrics (`execution`, `results`…): never the raw path, which holds ids. */
+  readonly endpoint: string;
+  /** Whether the request may be sent again after a failure. Defaults to true for GET only. */
+  readonly idempotent?: boolean;
+  /**
+   * Statuses the adapter interprets itself even though they look like failures (e.g. Polos'
+   * empty 500 for an unknown id): returned as they are, not retried, not counted by the breaker.
+   */
+  readonly handles?: (status: number, body: string) => boolean;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The raw body text; adapters parse it (some need a lossless JSON parser). */
+  readonly body: string;
+}
+
+/** Thrown inside an attempt to mark it retryable; never escapes the client. */
+class RetryableFailure extends Error {
+  constructor(
+    readonly error: GatewayError,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(error.message);
+  }
+}
+
+export class UpstreamHttpClient {
+  readonly provider: Provider;
+  private readonly pool: Pool;
+  private readonly pathPrefix: string;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly bulkhead: BulkheadPolicy;
+  private readonly retryBudget = new RetryBudget();
+
+  constructor(private readonly options: HttpClientOptions) {
+    validateOptions(options);
+    this.provider = options.provider;
+    const base = new URL(options.baseUrl);
+    this.pathPrefix = base.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(base.origin, {
+      connections: options.maxConnections,
+      pipelining: 1,
+      connect: { timeout: options.connectTimeoutMs },
+      headersTimeout: options.attemptTimeoutMs,
+      bodyTimeout: options.attemptTimeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+    this.bulkhead = bulkhead(options.maxConnections, options.maxQueued);
+    this.breaker = circuitBreaker(
+      // Rate limiting is the upstream protecting itself, not an outage: it does not open the circuit.
+      handleWhen((error) => error instanceof RetryableFailure && error.error.code !== 'UPSTREAM_RATE_LIMITED'),
+      { halfOpenAfter: options.breakerHalfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold) },
+    );
+    const report = (state: 'closed' | 'open' | 'half_open') => options.observer?.onBreakerStateChange?.(this.provider, state);
+    this.breaker.onBreak(() => report('open'));
+    this.breaker.onHalfOpen(() => report('half_open'));
+    this.breaker.onReset(() => report('closed'));
+  }
+
+  get circuitState(): 'closed' | 'open' | 'half_open' {
+    const state = this.breaker.state;
+    if (state === CircuitState.Closed) return 'closed';
+    return state === CircuitState.HalfOpen ? 'half_open' : 'open';
+  }
+
+  async request(request: RequestOptions): Promise<UpstreamResponse> {
+    const method = request.method ?? 'GET';
+    const idempotent = request.idempotent ?? method === 'GET';
+    const deadline = Date.now() + this.options.deadlineMs;
+    this.retryBudget.recordRequest();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.guardedAttempt(request, method, deadline);
+      } catch (error) {
+        if (!(error instanceof RetryableFailure)) throw this.toGatewayError(error);
+        const delay = this.retryDelay(attempt, error.retryAfterMs);
+        const mayRetry =
+          idempotent && attempt < this.options.maxAttempts && Date.now() + delay < deadline && this.retryBudget.tryWithdraw();
+        if (!mayRetry) throw error.error;
+        await sleep(delay);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** One attempt, behind the circuit breaker and the bulkhead. */
+  private guardedAttempt(request: RequestOptions, method: 'GET' | 'POST', deadline: number): Promise<UpstreamResponse> {
+    return this.breaker.execute(() => this.bulkhead.execute(() => this.attempt(request, method, deadline)));
+  }
+
+  private async attempt(request: RequestOptions, method: 'GET' | 'POST', deadline: number): Promise<UpstreamResponse> {
+    const started = performance.now();
+    const remaining = Math.max(1, deadline - Date.now());
+    let outcome = 'error';
+    try {
+      const response = await this.pool.request({
+        method,
+        path: this.buildPath(request),
+        headers: {
+          accept: 'application/json',
+          ...this.options.headers,
+          ...request.headers,
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: request.body === undefined ? null : JSON.stringify(request.body),
+        signal: AbortSignal.timeout(Math.min(remaining, this.options.attemptTimeoutMs)),
+      });
+      outcome = String(response.statusCode);
+      const body = await readCapped(response.body, this.options.maxResponseBytes, this.provider);
+      return this.classify(response.statusCode, response.headers, body, request);
+    } catch (error) {
+      if (!(error instanceof GatewayError) && !(error instanceof RetryableFailure)) outcome = transportOutcome(error);
+      throw error instanceof GatewayError || error instanceof RetryableFailure ? error : this.transportFailure(error);
+    } finally {
+      this.options.observer?.onAttempt?.({
+        provider: this.provider,
+        endpoint: request.endpoint,
+        outcome,
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+
+  private classify(
+    status: number,
+    headers: UpstreamResponse['headers'],
+    body: string,
+    request: RequestOptions,
+  ): UpstreamResponse {
+    if (request.handles?.(status, body)) return { status, headers, body };
+    const name = providerName(this.provider);
+    if (status === 401 || status === 403) {
+      throw new GatewayError('UPSTREAM_UNAUTHORIZED', `${name} rejected the gateway's credentials (HTTP ${status}).`, this.provider);
+    }
+    if (status === 429) {
+      throw new RetryableFailure(
+        new GatewayError('UPSTREAM_RATE_LIMITED', `${name} is rate limiting the gateway (HTTP 429).`, this.provider),
+        parseRetryAfter(headers['retry-after']),
+      );
+    }
+    if (status >= 500) {
+      throw new RetryableFailure(new GatewayError('UPSTREAM_UNAVAILABLE', `${name} failed (HTTP ${status}).`, this.provider));
+    }
+    return { status, headers, body };
+  }
+
+  private transportFailure(error: unknown): RetryableFailure {
+    const name = providerName(this.provider);
+    const timedOut =
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError ||
+      error instanceof undiciErrors.ConnectTimeoutError ||
+      (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'));
+    const gatewayError = timedOut
+      ? new GatewayError('UPSTREAM_TIMEOUT', `${name} did not answer in time.`, this.provider)
+      : new GatewayError('UPSTREAM_UNAVAILABLE', `${name} could not be reached (${errorCode(error)}).`, this.provider);
+    return new RetryableFailure(gatewayError);
+  }
+
+  private toGatewayError(error: unknown): GatewayError {
+    if (error instanceof GatewayError) return error;
+    const name = providerName(this.provider);
+    if (isBrokenCircuitError(error)) {
+      return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} is failing; the gateway is not calling it for now (circuit open).`, this.provider);
+    }
+    if (isBulkheadRejectedError(error)) {
+      return new GatewayError('UPSTREAM_UNAVAILABLE', `Too many requests to ${name} are queued in the gateway.`, this.provider);
+    }
+    return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} call failed.`, this.provider, { cause: error });
+  }
+
+  /** Exponential back-off with full jitter; a 429's Retry-After wins when it is longer. */
+  private retryDelay(attempt: number, retryAfterMs: number | null): number {
+    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
+    const jittered = Math.random() * ceiling;
+    return retryAfterMs === null ? jittered : Math.max(jittered, Math.min(retryAfterMs, this.options.maxRetryAfterMs));
+  }
+
+  private buildPath(request: RequestOptions): string {
+    const query = request.query ? `?${new URLSearchParams(request.query).toString()}` : '';
+    return `${this.pathPrefix}${request.path}${query}`;
+  }
+}
+
+export const providerName = (provider: Provider): string =>
+  ({ flowker: 'Flowker', promptlayer: 'PromptLayer', polos: 'Polos' })[provider];
+
+/** Reads a body, giving up (and closing the socket) as soon as it exceeds the cap. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number, provider: Provider): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      throw new GatewayError(
+        'UPSTREAM_BAD_RESPONSE',
+        `${providerName(provider)} sent a response larger than ${maxBytes} bytes.`,
+        provider,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(header: string | string[] | undefined): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+function transportOutcome(error: unknown): string {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name.includes('Timeout')) ? 'timeout' : 'network_error';
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'connection error';
+}
+
+function validateOptions(options: HttpClientOptions): void {
+  try {
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new TypeError(`${providerName(options.provider)} base URL must be an http(s) URL.`);
+  }
+  for (const key of ['maxConnections', 'maxAttempts', 'attemptTimeoutMs', 'deadlineMs', 'maxResponseBytes'] as const) {
+    if (!Number.isInteger(options[key]) || options[key] < 1) {
+      throw new TypeError(`HttpClientOptions.${key} must be a positive integer, got ${String(options[key])}.`);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/** Polos wire → domain. Polos writes eight statuses although its docs list five. */
+import type { Execution, JsonValue } from '../../domain/execution.js';
+import { toDateTime } from '../../domain/execution.js';
+import { normalizeUpstreamId } from '../../domain/ids.js';
+import type { ExecutionStatus, ExecutionStatusReason } from '../../domain/status.js';
+import type { PolosExecutionBody } from './wire.js';
+
+const EXECUTION_STATUS: Readonly<Record<string, ExecutionStatus>> = {
+  pending: 'PENDING', // documented, never written by the server
+  queued: 'QUEUED',
+  claimed: 'QUEUED', // a worker took it but has not started
+  running: 'RUNNING',
+  waiting: 'WAITING',
+  pending_cancel: 'CANCELLING',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+  cancelled: 'CANCELLED',
+};
+
+export function toExecution(upstreamId: string, body: PolosExecutionBody): Execution {
+  const known = EXECUTION_STATUS[body.status];
+  const status = known ?? 'RUNNING';
+  return {
+    provider: 'polos',
+    upstreamId,
+    workflowId: body.workflow_id,
+    status,
+    upstreamStatus: body.status,
+    statusReason: known === undefined ? 'UNKNOWN_UPSTREAM_STATUS' : reason(status, body),
+    createdAt: toDateTime(body.created_at),
+    startedAt: toDateTime(body.started_at),
+    completedAt: toDateTime(body.completed_at ?? body.cancelled_at),
+    progress: null,
+    input: (body.payload ?? null) as JsonValue | null,
+    // With status queued a non-null error is the last attempt's, kept while Polos retries.
+    error: body.error ? { code: null, message: body.error } : null,
+    retryCount: body.retry_count,
+    nodes: [],
+    parentId: sameProviderId(body.parent_execution_id),
+    rootId: sameProviderId(body.root_execution_id),
+    details: { steps: [], output: (body.result ?? null) as JsonValue | null },
+  };
+}
+
+function reason(status: ExecutionStatus, body: PolosExecutionBody): ExecutionStatusReason | null {
+  if (status === 'QUEUED' && body.retry_count > 0 && body.error) return 'RETRYING';
+  if (status === 'CANCELLED' && body.cancelled_by === 'timeout') return 'TIMEOUT';
+  if (status === 'CANCELLED' && body.cancelled_by === 'manual') return 'MANUAL_CANCEL';
+  return null;
+}
+
+/** Parent and root ids are Polos execution ids; anything else is dropped rather than passed on. */
+const sameProviderId = (id: string | null | undefined): string | null => (id ? normalizeUpstreamId('polos', id) : null);

@@ -1,0 +1,29 @@
+/**
+ * PromptLayer: one endpoint, `GET /workflow-version-execution-results`, answers 200 when the run
+ * is finished and 202 (or, per an older proposal, 204 with no body) while it runs. 422 here is a
+ * validation error, unlike Flowker's.
+ */
+import type { Execution } from '../../domain/execution.js';
+import { HttpExecutionAdapter } from '../adapter.js';
+import { parseBody, unexpectedStatus } from '../http/json.js';
+import { toExecution } from './mapping.js';
+import { PromptLayerResultsBody } from './wire.js';
+
+export class PromptLayerAdapter extends HttpExecutionAdapter {
+  readonly provider = 'promptlayer' as const;
+
+  async fetchExecution(upstreamId: string): Promise<Execution | null> {
+    const response = await this.http.request({
+      path: '/workflow-version-execution-results',
+      // Without return_all_outputs the body is a bare output value that says nothing of progress.
+      query: { workflow_version_execution_id: upstreamId, return_all_outputs: 'true' },
+      endpoint: 'results',
+    });
+    if (response.status === 404) return null;
+    if (response.status === 204 || (response.status === 202 && response.body.trim() === '')) {
+      return toExecution(upstreamId, response.status, {});
+    }
+    if (response.status !== 200 && response.status !== 202) throw unexpectedStatus('promptlayer', response, 'the results request');
+    return toExecution(upstreamId, response.status, parseBody('promptlayer', response, PromptLayerResultsBody, 'results response'));
+  }
+}

@@ -1,0 +1,16 @@
+/** Builds one adapter, with its own HTTP client, for each configured upstream. */
+import type { HttpTuning, UpstreamConfig } from '../config.js';
+import type { ExecutionAdapter } from './adapter.js';
+import { FlowkerAdapter } from './flowker/adapter.js';
+import { UpstreamHttpClient, type HttpObserver } from './http/client.js';
+import { PolosAdapter } from './polos/adapter.js';
+import { PromptLayerAdapter } from './promptlayer/adapter.js';
+
+const ADAPTERS = { flowker: FlowkerAdapter, promptlayer: PromptLayerAdapter, polos: PolosAdapter } as const;
+
+export function createAdapters(upstreams: readonly UpstreamConfig[], tuning: HttpTuning, observer?: HttpObserver): ExecutionAdapter[] {
+  return upstreams.map((upstream) => {
+    const http = new UpstreamHttpClient({ ...tuning, provider: upstream.provider, baseUrl: upstream.baseUrl, headers: upstream.headers, observer });
+    return new ADAPTERS[upstream.provider](http);
+  });
+}
