@@ -26,11 +26,14 @@ const EnvSchema = z.object({
   POLOS_API_KEY: optional(secret),
   POLOS_PROJECT_ID: optional(z.uuid({ error: 'must be the Polos project UUID' })),
 
-  POLL_INTERVAL_MS: int(1000, 50),
+  POLL_INTERVAL_MS: int(1000, 10),
   /** Idle executions are polled less often, up to this interval. */
-  POLL_MAX_INTERVAL_MS: int(10_000, 50),
+  POLL_MAX_INTERVAL_MS: int(10_000, 10),
   /** Consecutive failed polls after which subscribers get an error event. */
   POLL_ERROR_THRESHOLD: int(3, 1),
+  /** Across every poller, per upstream: live traffic never exceeds this rate. */
+  POLL_MAX_PER_SECOND: int(200, 1),
+  WS_CONNECTION_INIT_TIMEOUT_MS: int(3_000, 1),
 
   TERMINAL_CACHE_MAX: int(10_000, 1),
   TERMINAL_CACHE_TTL_MS: int(3_600_000, 1),
@@ -80,7 +83,13 @@ export interface Config {
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   readonly upstreams: readonly UpstreamConfig[];
   readonly http: HttpTuning;
-  readonly poll: { readonly intervalMs: number; readonly maxIntervalMs: number; readonly errorThreshold: number };
+  readonly poll: {
+    readonly intervalMs: number;
+    readonly maxIntervalMs: number;
+    readonly errorThreshold: number;
+    readonly maxPollsPerSecond: number;
+  };
+  readonly ws: { readonly connectionInitTimeoutMs: number };
   readonly terminalCache: { readonly max: number; readonly ttlMs: number };
   readonly gatewayApiKeys: readonly string[];
   readonly redisUrl: string | null;
@@ -116,7 +125,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       breakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
       breakerHalfOpenAfterMs: e.UPSTREAM_BREAKER_HALF_OPEN_MS,
     },
-    poll: { intervalMs: e.POLL_INTERVAL_MS, maxIntervalMs: Math.max(e.POLL_MAX_INTERVAL_MS, e.POLL_INTERVAL_MS), errorThreshold: e.POLL_ERROR_THRESHOLD },
+    poll: {
+      intervalMs: e.POLL_INTERVAL_MS,
+      maxIntervalMs: Math.max(e.POLL_MAX_INTERVAL_MS, e.POLL_INTERVAL_MS),
+      errorThreshold: e.POLL_ERROR_THRESHOLD,
+      maxPollsPerSecond: e.POLL_MAX_PER_SECOND,
+    },
+    ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS },
     terminalCache: { max: e.TERMINAL_CACHE_MAX, ttlMs: e.TERMINAL_CACHE_TTL_MS },
     gatewayApiKeys: (e.GATEWAY_API_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean),
     redisUrl: e.REDIS_URL ?? null,

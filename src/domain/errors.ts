@@ -8,6 +8,7 @@ import type { Provider } from './ids.js';
 export type GatewayErrorCode =
   | 'BAD_USER_INPUT'
   | 'UNAUTHENTICATED'
+  | 'NOT_FOUND'
   | 'NOT_SUPPORTED'
   | 'UPSTREAM_UNAUTHORIZED'
   | 'UPSTREAM_RATE_LIMITED'
@@ -17,15 +18,18 @@ export type GatewayErrorCode =
 
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
+  /** How long the upstream asked us to wait (429 Retry-After), for callers that poll. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
     /** The upstream involved, when there is one (becomes `extensions.provider`). */
     readonly provider?: Provider,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number | undefined },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   /**

@@ -232,6 +232,39 @@ export type StepStatus =
   /** Not run because its branch was not taken. Terminal. */
   | 'SKIPPED';
 
+export type Subscription = {
+  readonly __typename?: 'Subscription';
+  /**
+   * Live updates of one execution: its current snapshot at once, then one event per observable
+   * change (status, progress, steps/nodes, output, error, retry count), then the terminal event
+   * (with steps/nodes/output), after which the server completes the subscription. Subscribing to
+   * a terminal execution yields one event and completes.
+   *
+   * A malformed id or an unconfigured provider fails at subscribe time (`BAD_USER_INPUT`).
+   * An unknown execution yields one error event (`NOT_FOUND`) and completes. When the upstream
+   * keeps failing, the gateway goes on polling with back-off and, after `POLL_ERROR_THRESHOLD`
+   * consecutive failures, sends one event carrying the error (`extensions.code`, null data); the
+   * stream stays open and resumes with a fresh snapshot once the upstream answers again.
+   */
+  readonly executionUpdated: Execution;
+  /**
+   * Live updates of several executions in one stream (a dashboard): each event is one execution
+   * that changed, starting with each one's current snapshot. Completes when all are terminal.
+   * Errors behave as for `executionUpdated`, per execution.
+   */
+  readonly executionsUpdated: Execution;
+};
+
+
+export type SubscriptionExecutionUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionExecutionsUpdatedArgs = {
+  ids: ReadonlyArray<Scalars['ID']['input']>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -326,6 +359,7 @@ export type ResolversTypes = {
   StepResult: ResolverTypeWrapper<StepResultModel>;
   StepStatus: StepStatus;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -343,6 +377,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   StepResult: StepResultModel;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -419,6 +454,11 @@ export type StepResultResolvers<ContextType = GatewayContext, ParentType extends
   status?: Resolver<ResolversTypes['StepStatus'], ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  executionUpdated?: SubscriptionResolver<ResolversTypes['Execution'], "executionUpdated", ParentType, ContextType, RequireFields<SubscriptionExecutionUpdatedArgs, 'id'>>;
+  executionsUpdated?: SubscriptionResolver<ResolversTypes['Execution'], "executionsUpdated", ParentType, ContextType, RequireFields<SubscriptionExecutionsUpdatedArgs, 'ids'>>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
   DateTime?: GraphQLScalarType;
   Execution?: ExecutionResolvers<ContextType>;
@@ -429,5 +469,6 @@ export type Resolvers<ContextType = GatewayContext> = {
   Progress?: ProgressResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StepResult?: StepResultResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 

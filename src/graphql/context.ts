@@ -1,6 +1,10 @@
-/** What every resolver gets: this operation's loaders. Built fresh per operation. */
+/** What every resolver gets. Built fresh per operation (per subscription for WebSocket). */
+import type { ExecutionReader } from '../executions/reader.js';
+import type { LiveExecutions } from '../live/live-executions.js';
 import type { Loaders } from './loaders.js';
 
 export interface GatewayContext {
   readonly loaders: Loaders;
+  readonly reader: ExecutionReader;
+  readonly live: LiveExecutions;
 }

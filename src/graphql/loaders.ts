@@ -22,13 +22,18 @@ export interface Loaders {
 const settleEach = <K, V>(keys: readonly K[], load: (key: K) => Promise<V>): Promise<(V | Error)[]> =>
   Promise.all(keys.map((key) => load(key).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
 
-export function createLoaders(reader: ExecutionReader): Loaders {
-  const execution = new DataLoader<string, Execution | null>((ids) =>
-    settleEach(ids, (id) => reader.getExecution(parseGlobalId(id))),
+/**
+ * `memoize: false` is for subscriptions, whose context lives as long as the stream: each event
+ * still batches its lookups, but must not be answered from what an earlier event loaded.
+ */
+export function createLoaders(reader: ExecutionReader, { memoize = true }: { memoize?: boolean } = {}): Loaders {
+  const execution = new DataLoader<string, Execution | null>(
+    (ids) => settleEach(ids, (id) => reader.getExecution(parseGlobalId(id))),
+    { cache: memoize },
   );
   const details = new DataLoader<Execution, ExecutionDetails | null, string>(
     (executions) => settleEach(executions, (snapshot) => reader.getDetails(snapshot)),
-    { cacheKeyFn: formatGlobalId },
+    { cacheKeyFn: formatGlobalId, cache: memoize },
   );
   return {
     execution,

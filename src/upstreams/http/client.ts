@@ -203,9 +203,12 @@ export class UpstreamHttpClient {
       throw new GatewayError('UPSTREAM_UNAUTHORIZED', `${name} rejected the gateway's credentials (HTTP ${status}).`, this.provider);
     }
     if (status === 429) {
+      const retryAfterMs = parseRetryAfter(headers['retry-after']);
       throw new RetryableFailure(
-        new GatewayError('UPSTREAM_RATE_LIMITED', `${name} is rate limiting the gateway (HTTP 429).`, this.provider),
-        parseRetryAfter(headers['retry-after']),
+        new GatewayError('UPSTREAM_RATE_LIMITED', `${name} is rate limiting the gateway (HTTP 429).`, this.provider, {
+          retryAfterMs: retryAfterMs ?? undefined,
+        }),
+        retryAfterMs,
       );
     }
     if (status >= 500) {

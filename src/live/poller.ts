@@ -1,0 +1,139 @@
+/**
+ * Polls one execution until it is terminal, publishing each observable change. There is one
+ * poller per execution however many subscribers watch it (see LiveExecutions); it adapts its
+ * pace: quick while the execution changes, slower (bounded, jittered) while it does not, and
+ * backing off, honouring Retry-After, while the upstream fails.
+ */
+import { isTerminal, type Execution } from '../domain/execution.js';
+import { GatewayError } from '../domain/errors.js';
+import { formatGlobalId, type ExecutionRef } from '../domain/ids.js';
+import type { ExecutionReader } from '../executions/reader.js';
+import { hasObservableChange } from './change.js';
+import type { LiveEvent } from './events.js';
+
+export interface PollerOptions {
+  readonly intervalMs: number;
+  readonly maxIntervalMs: number;
+  /** Consecutive failures before subscribers are told (once per failure streak). */
+  readonly errorThreshold: number;
+}
+
+export interface PollerDeps {
+  readonly reader: ExecutionReader;
+  readonly publish: (event: LiveEvent) => Promise<void>;
+  /** Resolves when the provider's poll rate allows one more request. */
+  readonly gate: () => Promise<void>;
+  /** Called once when the poller ends by itself (terminal or not found). */
+  readonly onFinished: () => void;
+}
+
+/** Polls at the base interval for this many unchanged polls before slowing down. */
+const STEADY_POLLS = 3;
+const SLOWDOWN = 1.5;
+const JITTER = 0.1;
+
+export class ExecutionPoller {
+  /** The newest event, replayed to subscribers who join late. */
+  latest: LiveEvent | null = null;
+  private lastSnapshot: Execution | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private unchangedPolls = 0;
+  private failures = 0;
+  private polls = 0;
+  private stopped = false;
+  readonly globalId: string;
+
+  constructor(
+    readonly ref: ExecutionRef,
+    private readonly options: PollerOptions,
+    private readonly deps: PollerDeps,
+  ) {
+    this.globalId = formatGlobalId(ref);
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Idempotent. A poll already in flight finishes, but publishes nothing. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.poll(), delayMs);
+  }
+
+  private async poll(): Promise<void> {
+    await this.deps.gate();
+    if (this.stopped) return;
+    try {
+      const snapshot = await this.fetch();
+      if (this.stopped) return;
+      this.failures = 0;
+      if (snapshot === null) return this.finish({ type: 'not_found', globalId: this.globalId });
+      if (hasObservableChange(this.lastSnapshot, snapshot)) {
+        this.lastSnapshot = snapshot;
+        this.unchangedPolls = 0;
+        if (isTerminal(snapshot)) return this.finish({ type: 'snapshot', execution: snapshot });
+        await this.emit({ type: 'snapshot', execution: snapshot });
+      } else {
+        this.unchangedPolls++;
+      }
+      this.schedule(this.nextDelay());
+    } catch (error) {
+      if (this.stopped) return;
+      await this.recordFailure(error);
+    }
+  }
+
+  /**
+   * The first poll may be served by the terminal cache; later ones must see the upstream.
+   * A terminal snapshot is completed with its details (Flowker `/results`, once).
+   */
+  private async fetch(): Promise<Execution | null> {
+    const { reader } = this.deps;
+    const execution = this.polls++ === 0 ? await reader.getExecution(this.ref) : await reader.fetchExecution(this.ref);
+    if (!execution || !isTerminal(execution) || execution.details) return execution;
+    const details = await reader.getDetails(execution);
+    return details ? { ...execution, details } : execution;
+  }
+
+  private async recordFailure(error: unknown): Promise<void> {
+    this.failures++;
+    const gatewayError =
+      error instanceof GatewayError ? error : new GatewayError('UPSTREAM_UNAVAILABLE', 'Polling failed.', this.ref.provider);
+    if (this.failures === this.options.errorThreshold) {
+      // After an error event the next good snapshot is sent even if unchanged: it tells the
+      // client the upstream is back.
+      this.lastSnapshot = null;
+      await this.emit({ type: 'error', globalId: this.globalId, code: gatewayError.code, message: gatewayError.message });
+    }
+    const backoff = Math.min(this.options.maxIntervalMs, this.options.intervalMs * 2 ** this.failures);
+    this.schedule(jitter(Math.max(backoff, gatewayError.retryAfterMs ?? 0)));
+  }
+
+  private nextDelay(): number {
+    const slowdown = SLOWDOWN ** Math.max(0, this.unchangedPolls - STEADY_POLLS);
+    return jitter(Math.min(this.options.maxIntervalMs, this.options.intervalMs * slowdown));
+  }
+
+  private async emit(event: LiveEvent): Promise<void> {
+    this.latest = event;
+    await this.deps.publish(event);
+  }
+
+  private async finish(event: LiveEvent): Promise<void> {
+    await this.emit(event);
+    this.stop();
+    this.deps.onFinished();
+  }
+}
+
+const jitter = (delayMs: number): number => Math.round(delayMs * (1 - JITTER + Math.random() * 2 * JITTER));

@@ -1,0 +1,44 @@
+/** A real graphql-ws client (over `ws`) and a helper that records one subscription's stream. */
+import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export function wsClient(httpUrl: string, connectionParams?: Record<string, unknown>): Client {
+  return createClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    ...(connectionParams ? { connectionParams } : {}),
+  });
+}
+
+export interface RecordedStream {
+  readonly events: ExecutionResult<Record<string, any>>[];
+  /** Resolves when the server completes the stream, or rejects with its error. */
+  readonly done: Promise<void>;
+  unsubscribe(): void;
+}
+
+export function record(client: Client, query: string, variables: Record<string, unknown> = {}): RecordedStream {
+  const events: ExecutionResult<Record<string, any>>[] = [];
+  let unsubscribe = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    unsubscribe = client.subscribe(
+      { query, variables },
+      { next: (event) => void events.push(event), complete: resolve, error: reject },
+    );
+  });
+  done.catch(() => {}); // observed by the test when it cares
+  return { events, done, unsubscribe: () => unsubscribe() };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls a condition (for states with no event to await, e.g. "the poller has stopped"). */
+export async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
