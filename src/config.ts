@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Provider } from './domain/ids.js';
+import type { OperationLimits } from './server/limits.js';
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://api.example.com' })
@@ -52,6 +53,20 @@ const EnvSchema = z.object({
   UPSTREAM_BREAKER_HALF_OPEN_MS: int(10_000, 1),
 
   GATEWAY_API_KEYS: optional(z.string()),
+  /** Comma-separated allowed browser origins; `*` for any. Unset: no cross-origin access. */
+  CORS_ORIGINS: optional(z.string()),
+  INTROSPECTION: z.stringbool().default(true),
+  MAX_DEPTH: int(10, 1),
+  MAX_ALIASES: int(50, 1),
+  MAX_TOKENS: int(5_000, 1),
+  MAX_DIRECTIVES: int(20, 1),
+  MAX_COST: int(5_000, 1),
+  MAX_IDS_PER_CALL: int(100, 1),
+  MAX_BODY_BYTES: int(1_000_000, 1_024),
+  MAX_BATCH_OPERATIONS: int(10, 1),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: int(100, 1),
+  /** How long SIGTERM waits for in-flight operations before closing connections. */
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
 });
 
@@ -92,6 +107,14 @@ export interface Config {
   readonly ws: { readonly connectionInitTimeoutMs: number };
   readonly terminalCache: { readonly max: number; readonly ttlMs: number };
   readonly gatewayApiKeys: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly introspection: boolean;
+  readonly limits: OperationLimits & {
+    readonly maxBodyBytes: number;
+    readonly maxBatchOperations: number;
+    readonly maxSubscriptionsPerSocket: number;
+  };
+  readonly shutdownTimeoutMs: number;
   readonly redisUrl: string | null;
 }
 
@@ -133,12 +156,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS },
     terminalCache: { max: e.TERMINAL_CACHE_MAX, ttlMs: e.TERMINAL_CACHE_TTL_MS },
-    gatewayApiKeys: (e.GATEWAY_API_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean),
+    gatewayApiKeys: commaList(e.GATEWAY_API_KEYS),
+    corsOrigins: commaList(e.CORS_ORIGINS),
+    introspection: e.INTROSPECTION,
+    limits: {
+      maxDepth: e.MAX_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxTokens: e.MAX_TOKENS,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxCost: e.MAX_COST,
+      maxIds: e.MAX_IDS_PER_CALL,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxBatchOperations: e.MAX_BATCH_OPERATIONS,
+      maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL ?? null,
   };
 }
 
 type Env = z.infer<typeof EnvSchema>;
+
+const commaList = (value: string | undefined): string[] => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 
 /** Each provider is optional, but one that has a URL must have all of its credentials. */
 function upstreamsFrom(e: Env): UpstreamConfig[] {

@@ -7,4 +7,6 @@ export interface GatewayContext {
   readonly loaders: Loaders;
   readonly reader: ExecutionReader;
   readonly live: LiveExecutions;
+  /** Most ids one `executions`/`executionsUpdated` call may take. */
+  readonly maxIds: number;
 }

@@ -1,15 +1,14 @@
 /**
  * Wires the gateway: adapters → reader (cache, dedup) → schema, served by Apollo over Express
- * for HTTP and by graphql-ws for WebSocket, on one port and one path. Everything started here
- * is released by `close()`.
+ * for HTTP and by graphql-ws for WebSocket, on one port and one path, with the same auth and
+ * limits on both. Everything started here is released by `close()`, in the order a graceful
+ * shutdown needs: stop accepting, let in-flight operations finish, close sockets, then pools.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
 import type { Config } from '../config.js';
 import { ExecutionReader } from '../executions/reader.js';
 import { MemoryTerminalCache } from '../executions/terminal-cache.js';
@@ -21,7 +20,14 @@ import type { LiveEvent } from '../live/events.js';
 import { LiveExecutions } from '../live/live-executions.js';
 import { MemoryPubSub } from '../live/pubsub.js';
 import { createLogger, type Logger } from '../logger.js';
+import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
+import { createKeyCheck } from './auth.js';
+import { createHttpApp } from './http-app.js';
+import { armorFor, costError, operationCost } from './limits.js';
+import { loggingPlugin } from './logging.js';
+import { Metrics } from './metrics.js';
+import { countUpstreamCall } from './request-context.js';
 import { attachWebSocketServer } from './websocket.js';
 
 export interface Gateway {
@@ -30,6 +36,8 @@ export interface Gateway {
   readonly port: number;
   readonly reader: ExecutionReader;
   readonly live: LiveExecutions;
+  readonly metrics: Metrics;
+  /** Graceful: in-flight HTTP operations get SHUTDOWN_TIMEOUT_MS to finish. */
   close(): Promise<void>;
 }
 
@@ -39,36 +47,71 @@ export interface GatewayOptions {
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const adapters = createAdapters(config.upstreams, config.http);
-  const reader = new ExecutionReader(adapters, new MemoryTerminalCache(config.terminalCache));
+  const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
+  const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
+  const reader = new ExecutionReader(adapters, new MemoryTerminalCache(config.terminalCache, metrics.cache));
   const pubsub = new MemoryPubSub<LiveEvent>();
-  const live = new LiveExecutions(reader, pubsub, config.poll);
-  const contextFor = (memoize: boolean): GatewayContext => ({ loaders: createLoaders(reader, { memoize }), reader, live });
+  const live = new LiveExecutions(reader, pubsub, config.poll, metrics.live);
+  const contextFor = (memoize: boolean): GatewayContext => ({
+    loaders: createLoaders(reader, { memoize }),
+    reader,
+    live,
+    maxIds: config.limits.maxIds,
+  });
+  const keyCheck = createKeyCheck(config.gatewayApiKeys);
+  if (config.gatewayApiKeys.length === 0) logger.warn('GATEWAY_API_KEYS is not set: the gateway accepts unauthenticated requests');
 
   const schema = buildSchema();
+  const armor = armorFor(config.limits);
   const httpServer = createServer();
   const webSocket = attachWebSocketServer(httpServer, {
     schema,
     context: () => contextFor(false),
     connectionInitWaitTimeoutMs: config.ws.connectionInitTimeoutMs,
+    keyCheck,
+    limits: config.limits,
+    validationRules: armor.validationRules,
+    metrics,
+    logger,
   });
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     formatError,
+    introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: true, // bounded by MAX_BATCH_OPERATIONS in http-app
+    validationRules: armor.validationRules,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ...armor.plugins,
+      {
+        // The schema-aware cost limit; needs the variables, so it runs once the operation is resolved.
+        requestDidStart: async () => ({
+          didResolveOperation: async ({ document, request, operationName }) => {
+            const error = costError(operationCost(schema, document, request.variables ?? {}, operationName ?? undefined), config.limits);
+            if (error) throw error;
+          },
+        }),
+      },
+      metrics.apolloPlugin(),
+      loggingPlugin(logger),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       { serverWillStart: async () => ({ drainServer: () => webSocket.dispose() }) },
     ],
   });
   await apollo.start();
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', (_req, res) => void res.json({ status: 'ready', providers: reader.providers }));
-  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => contextFor(true) }));
+  let stopping = false;
+  const app = createHttpApp({
+    apollo,
+    context: () => contextFor(true),
+    keyCheck,
+    corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    maxBatchOperations: config.limits.maxBatchOperations,
+    metrics,
+    readiness: () => ({ ready: !stopping, details: { providers: reader.providers } }),
+  });
   httpServer.on('request', app);
 
   httpServer.listen(config.port, config.host);
@@ -82,11 +125,22 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     port,
     reader,
     live,
+    metrics,
     async close() {
-      await apollo.stop();
+      stopping = true;
+      await apollo.stop(); // stops accepting, drains HTTP, closes WebSockets (1001)
       await live.close();
       await pubsub.close();
       await reader.close();
     },
   };
 }
+
+/** Adds per-operation upstream call counting (for the operation log line) to the metrics observer. */
+const withCallCounting = (observer: HttpObserver): HttpObserver => ({
+  ...observer,
+  onAttempt: (event) => {
+    countUpstreamCall();
+    observer.onAttempt?.(event);
+  },
+});

@@ -1,5 +1,5 @@
 /** A real graphql-ws client (over `ws`) and a helper that records one subscription's stream. */
-import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
+import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export function wsClient(httpUrl: string, connectionParams?: Record<string, unknown>): Client {
@@ -13,14 +13,14 @@ export function wsClient(httpUrl: string, connectionParams?: Record<string, unkn
 }
 
 export interface RecordedStream {
-  readonly events: ExecutionResult<Record<string, any>>[];
+  readonly events: FormattedExecutionResult<Record<string, any>, unknown>[];
   /** Resolves when the server completes the stream, or rejects with its error. */
   readonly done: Promise<void>;
   unsubscribe(): void;
 }
 
 export function record(client: Client, query: string, variables: Record<string, unknown> = {}): RecordedStream {
-  const events: ExecutionResult<Record<string, any>>[] = [];
+  const events: FormattedExecutionResult<Record<string, any>, unknown>[] = [];
   let unsubscribe = () => {};
   const done = new Promise<void>((resolve, reject) => {
     unsubscribe = client.subscribe(

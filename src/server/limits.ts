@@ -1,0 +1,65 @@
+/**
+ * Operation limits, the same for HTTP and WebSocket: depth, aliases, directives and tokens from
+ * GraphQL Armor; a cost limit from graphql-query-complexity with this schema's own weights,
+ * because the generic cost models cannot know that `executions(ids)` costs one upstream call
+ * per id while a scalar costs nothing upstream.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { GatewayContext } from '../graphql/context.js';
+
+export interface OperationLimits {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxTokens: number;
+  readonly maxDirectives: number;
+  readonly maxCost: number;
+  /** Per `executions(ids)` / `executionsUpdated(ids)` call. */
+  readonly maxIds: number;
+}
+
+/** One upstream lookup (possibly an HTTP call) weighs this much; a plain field weighs 1. */
+export const LOOKUP_COST = 10;
+const LOOKUP_FIELDS = new Set(['execution', 'node', 'parent', 'root', 'executionUpdated']);
+const LIST_FIELDS = new Set(['executions', 'executionsUpdated']);
+
+const estimateCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (LIST_FIELDS.has(field.name)) {
+    const ids = Array.isArray(args.ids) ? args.ids.length : 1;
+    return ids * (LOOKUP_COST + childComplexity);
+  }
+  if (LOOKUP_FIELDS.has(field.name)) return LOOKUP_COST + childComplexity;
+  return 1 + childComplexity;
+};
+
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string): number {
+  return getComplexity({ schema, query: document, variables, estimators: [estimateCost], ...(operationName ? { operationName } : {}) });
+}
+
+export function costError(cost: number, limits: OperationLimits): GraphQLError | null {
+  if (cost <= limits.maxCost) return null;
+  return new GraphQLError(
+    `Operation cost ${cost} exceeds the limit of ${limits.maxCost} (MAX_COST). Each execution lookup costs ${LOOKUP_COST}, each id of executions(ids) counts as one lookup.`,
+    { extensions: { code: 'OPERATION_TOO_COSTLY', cost, maxCost: limits.maxCost } },
+  );
+}
+
+export interface ArmorProtection {
+  readonly plugins: ApolloServerPlugin<GatewayContext>[];
+  readonly validationRules: ValidationRule[];
+}
+
+export function armorFor(limits: OperationLimits): ArmorProtection {
+  const { plugins, validationRules } = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth, flattenFragments: true },
+    maxAliases: { n: limits.maxAliases },
+    maxTokens: { n: limits.maxTokens },
+    maxDirectives: { n: limits.maxDirectives },
+    costLimit: { enabled: false }, // replaced by the schema-aware cost above
+    blockFieldSuggestion: { enabled: false }, // the schema is public and introspectable
+  }).protect();
+  // Armor's typings name Apollo's CommonJS build; the plugins are the same objects under ESM.
+  return { plugins: plugins as unknown as ApolloServerPlugin<GatewayContext>[], validationRules };
+}
