@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Provider } from './domain/ids.js';
 import type { OperationLimits } from './server/limits.js';
+import type { HttpTuning } from './upstreams/http/client.js';
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://api.example.com' })
@@ -75,21 +76,6 @@ export interface UpstreamConfig {
   readonly baseUrl: string;
   /** Credentials headers for this upstream. Secret: never log this object. */
   readonly headers: Readonly<Record<string, string>>;
-}
-
-export interface HttpTuning {
-  readonly connectTimeoutMs: number;
-  readonly attemptTimeoutMs: number;
-  readonly deadlineMs: number;
-  readonly maxResponseBytes: number;
-  readonly maxConnections: number;
-  readonly maxQueued: number;
-  readonly maxAttempts: number;
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
-  readonly maxRetryAfterMs: number;
-  readonly breakerThreshold: number;
-  readonly breakerHalfOpenAfterMs: number;
 }
 
 export interface Config {

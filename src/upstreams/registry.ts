@@ -1,8 +1,8 @@
 /** Builds one adapter, with its own HTTP client, for each configured upstream. */
-import type { HttpTuning, UpstreamConfig } from '../config.js';
+import type { UpstreamConfig } from '../config.js';
 import type { ExecutionAdapter } from './adapter.js';
 import { FlowkerAdapter } from './flowker/adapter.js';
-import { UpstreamHttpClient, type HttpObserver } from './http/client.js';
+import { UpstreamHttpClient, type HttpObserver, type HttpTuning } from './http/client.js';
 import { PolosAdapter } from './polos/adapter.js';
 import { PromptLayerAdapter } from './promptlayer/adapter.js';
 

@@ -23,12 +23,8 @@ import { GatewayError } from '../../domain/errors.js';
 import type { Provider } from '../../domain/ids.js';
 import { RetryBudget } from './retry-budget.js';
 
-export interface HttpClientOptions {
-  readonly provider: Provider;
-  /** Origin with an optional path prefix, e.g. `https://polos.example.com/tenant-a`. */
-  readonly baseUrl: string;
-  /** Sent on every request. Holds the upstream credentials: never logged, never echoed. */
-  readonly headers: Readonly<Record<string, string>>;
+/** Timeouts, limits and resilience settings: the same shape for every upstream (see config.ts). */
+export interface HttpTuning {
   readonly connectTimeoutMs: number;
   /** Per attempt: how long to wait for response headers, and for the body to finish. */
   readonly attemptTimeoutMs: number;
@@ -47,6 +43,14 @@ export interface HttpClientOptions {
   /** Consecutive failed attempts that open the circuit, and how long it stays open before a probe. */
   readonly breakerThreshold: number;
   readonly breakerHalfOpenAfterMs: number;
+}
+
+export interface HttpClientOptions extends HttpTuning {
+  readonly provider: Provider;
+  /** Origin with an optional path prefix, e.g. `https://polos.example.com/tenant-a`. */
+  readonly baseUrl: string;
+  /** Sent on every request. Holds the upstream credentials: never logged, never echoed. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly observer?: HttpObserver | undefined;
 }
 
@@ -179,8 +183,9 @@ export class UpstreamHttpClient {
       const body = await readCapped(response.body, this.options.maxResponseBytes, this.provider);
       return this.classify(response.statusCode, response.headers, body, request);
     } catch (error) {
-      if (!(error instanceof GatewayError) && !(error instanceof RetryableFailure)) outcome = transportOutcome(error);
-      throw error instanceof GatewayError || error instanceof RetryableFailure ? error : this.transportFailure(error);
+      if (error instanceof GatewayError || error instanceof RetryableFailure) throw error;
+      outcome = transportOutcome(error);
+      throw this.transportFailure(error);
     } finally {
       this.options.observer?.onAttempt?.({
         provider: this.provider,
