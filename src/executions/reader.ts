@@ -9,7 +9,7 @@ import { isTerminal } from '../domain/execution.js';
 import { GatewayError } from '../domain/errors.js';
 import type { ExecutionRef, Provider } from '../domain/ids.js';
 import { formatGlobalId } from '../domain/ids.js';
-import type { ExecutionAdapter } from '../upstreams/adapter.js';
+import type { ExecutionAdapter, ListPage, ListRequest } from '../upstreams/adapter.js';
 import type { TerminalCache } from './terminal-cache.js';
 
 export class ExecutionReader {
@@ -29,7 +29,7 @@ export class ExecutionReader {
 
   /** Throws BAD_USER_INPUT for a provider this gateway has no configuration for. */
   assertConfigured(ref: ExecutionRef): void {
-    this.adapterFor(ref.provider);
+    this.adapter(ref.provider);
   }
 
   /** The execution's current state; null when the upstream says it does not exist. */
@@ -43,7 +43,7 @@ export class ExecutionReader {
   /** Skips the cache: for pollers that must see the upstream's latest state. */
   fetchExecution(ref: ExecutionRef): Promise<Execution | null> {
     const key = formatGlobalId(ref);
-    const adapter = this.adapterFor(ref.provider);
+    const adapter = this.adapter(ref.provider);
     return this.shared(`execution ${key}`, async () => {
       const execution = await adapter.fetchExecution(ref.upstreamId);
       if (execution && isTerminal(execution)) await this.cache.set(key, execution);
@@ -62,7 +62,7 @@ export class ExecutionReader {
     const key = formatGlobalId(execution);
     const cached = await this.cache.get(key);
     if (cached?.details) return cached.details;
-    const adapter = this.adapterFor(execution.provider);
+    const adapter = this.adapter(execution.provider);
     return this.shared(`details ${key}`, async () => {
       const details = await adapter.fetchDetails(execution.upstreamId);
       if (details) await this.cache.set(key, { ...execution, details });
@@ -74,7 +74,20 @@ export class ExecutionReader {
     await Promise.all([...this.adapters.values()].map((adapter) => adapter.close()));
   }
 
-  private adapterFor(provider: Provider): ExecutionAdapter {
+  /**
+   * A page of a provider's executions, as full snapshots: where the upstream's list items are
+   * partial (Polos), each is completed by a read, concurrent, shared and cached like any other.
+   * An execution deleted between the list and the read is left out.
+   */
+  async listExecutions(provider: Provider, request: ListRequest): Promise<ListPage> {
+    const page = await this.adapter(provider).listExecutions(request);
+    if (!page.partial) return page;
+    const full = await Promise.all(page.executions.map((execution) => this.getExecution(execution)));
+    return { ...page, executions: full.filter((execution) => execution !== null), partial: false };
+  }
+
+  /** The configured adapter, or BAD_USER_INPUT naming the provider. */
+  adapter(provider: Provider): ExecutionAdapter {
     const adapter = this.adapters.get(provider);
     if (!adapter) throw new GatewayError('BAD_USER_INPUT', `Provider "${provider}" is not configured on this gateway.`, provider);
     return adapter;

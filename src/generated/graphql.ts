@@ -4,6 +4,7 @@ import type { Execution as ExecutionModel, StepResult as StepResultModel, NodeRe
 import type { GatewayContext } from '../graphql/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -21,6 +22,13 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+/** The result of `cancelExecution`. */
+export type CancelExecutionPayload = {
+  readonly __typename?: 'CancelExecutionPayload';
+  /** The execution after the cancel request; usually CANCELLING until the worker confirms. */
+  readonly execution: Execution;
+};
+
 /**
  * One run of a workflow in one of the upstream services, normalized.
  * Fields that need an extra upstream call (Flowker `steps`/`output`) cost that call only when
@@ -28,6 +36,13 @@ export type Scalars = {
  */
 export type Execution = Node & {
   readonly __typename?: 'Execution';
+  /**
+   * Polos only, best-effort: the executions started under this one, found through the list
+   * endpoint filtered by `root_execution_id` over the most recent runs of the project (Polos has
+   * no children endpoint, and its list carries only the root, so for a root execution this is its
+   * whole tree, and for an execution that is not a root it is empty). Empty for other providers.
+   */
+  readonly children: ReadonlyArray<Execution>;
   /** When the execution reached a terminal status. Null while running and for PromptLayer. */
   readonly completedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the execution was created. Null where the upstream does not say (PromptLayer). */
@@ -81,6 +96,34 @@ export type Execution = Node & {
   readonly workflowId?: Maybe<Scalars['String']['output']>;
 };
 
+
+/**
+ * One run of a workflow in one of the upstream services, normalized.
+ * Fields that need an extra upstream call (Flowker `steps`/`output`) cost that call only when
+ * selected, and only once the execution is terminal.
+ */
+export type ExecutionChildrenArgs = {
+  scan?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of executions (Relay connection). */
+export type ExecutionConnection = {
+  readonly __typename?: 'ExecutionConnection';
+  /** The executions of this page, each with its cursor. */
+  readonly edges: ReadonlyArray<ExecutionEdge>;
+  /** Where this page sits. */
+  readonly pageInfo: PageInfo;
+};
+
+/** One execution in a connection. */
+export type ExecutionEdge = {
+  readonly __typename?: 'ExecutionEdge';
+  /** Opaque cursor: pass it as `after` to get the executions following this one. */
+  readonly cursor: Scalars['String']['output'];
+  /** The execution. */
+  readonly node: Execution;
+};
+
 /** An upstream-reported error. */
 export type ExecutionError = {
   readonly __typename?: 'ExecutionError';
@@ -120,6 +163,33 @@ export type ExecutionStatusReason =
   /** The upstream reported a status this gateway does not know; see `upstreamStatus`. */
   | 'UNKNOWN_UPSTREAM_STATUS';
 
+export type Mutation = {
+  readonly __typename?: 'Mutation';
+  /**
+   * Requests cancellation of an execution (Polos only; Flowker and PromptLayer have no cancel and
+   * answer `NOT_SUPPORTED`). Cancellation is asynchronous, and Polos propagates it through the
+   * whole tree: the execution's descendants **and its ancestors** (cancelling a child cancels its
+   * root) are cancelled too. Cancelling a finished execution is `BAD_USER_INPUT`; an unknown one `NOT_FOUND`.
+   */
+  readonly cancelExecution?: Maybe<CancelExecutionPayload>;
+  /**
+   * Starts a workflow execution. Never retried blindly: only Flowker's start, which carries an
+   * idempotency key, is retried on connection errors and 5xx; other failures are returned as they are.
+   * Input the upstream rejects (unknown workflow, invalid input) is `BAD_USER_INPUT`.
+   */
+  readonly startExecution?: Maybe<StartExecutionPayload>;
+};
+
+
+export type MutationCancelExecutionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationStartExecutionArgs = {
+  input: StartExecutionInput;
+};
+
 /** Anything with a global id that `Query.node` can fetch. */
 export type Node = {
   /** Global id: `<provider>:<upstream id>`, e.g. `polos:7b0c…`, `promptlayer:9007199254740993`. */
@@ -143,6 +213,19 @@ export type NodeResult = {
   readonly upstreamStatus?: Maybe<Scalars['String']['output']>;
   /** The node's output value. */
   readonly value?: Maybe<Scalars['JSON']['output']>;
+};
+
+/** Relay page information. */
+export type PageInfo = {
+  readonly __typename?: 'PageInfo';
+  /** Cursor of the last edge, null when the page is empty. */
+  readonly endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when another page follows (pass `endCursor` as `after`). */
+  readonly hasNextPage: Scalars['Boolean']['output'];
+  /** Always false: pages only go forward. */
+  readonly hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first edge, null when the page is empty. */
+  readonly startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** Progress as completed units out of a total. */
@@ -175,6 +258,13 @@ export type Query = {
    * its path; the others still resolve. Duplicate ids cost one upstream call.
    */
   readonly executions: ReadonlyArray<Maybe<Execution>>;
+  /**
+   * Lists a provider's executions, newest first, a page at a time. Flowker pages with its own
+   * cursor and can filter by workflow UUID and status (PENDING, RUNNING, COMPLETED, FAILED); Polos
+   * pages by offset and filters by workflow id only (a status filter is `NOT_SUPPORTED`).
+   * PromptLayer has no list endpoint: `NOT_SUPPORTED`. `first` is 1 to 100.
+   */
+  readonly executionsConnection?: Maybe<ExecutionConnection>;
   /** Any object by global id (Relay). Executions are the only nodes. */
   readonly node?: Maybe<Node>;
 };
@@ -190,8 +280,50 @@ export type QueryExecutionsArgs = {
 };
 
 
+export type QueryExecutionsConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  provider: Provider;
+  status?: InputMaybe<ExecutionStatus>;
+  workflowId?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** What to start: a workflow of one provider, with its input. */
+export type StartExecutionInput = {
+  /**
+   * Flowker only (its start requires one): repeating a start with the same key returns the same
+   * execution instead of starting another. Generated when omitted, and returned. Other providers
+   * have no idempotent start, so giving a key for them is NOT_SUPPORTED.
+   */
+  readonly idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The workflow's input: Flowker `inputData` (an object, at most 1 MB as JSON), PromptLayer
+   * `input_variables` (an object), Polos `payload` (any JSON).
+   */
+  readonly input?: InputMaybe<Scalars['JSON']['input']>;
+  /** The service to start the workflow in. */
+  readonly provider: Provider;
+  /**
+   * The workflow to run: a Flowker workflow UUID, a PromptLayer workflow name (or numeric id),
+   * a Polos workflow id (slug).
+   */
+  readonly workflowId: Scalars['String']['input'];
+};
+
+/** The result of `startExecution`. */
+export type StartExecutionPayload = {
+  readonly __typename?: 'StartExecutionPayload';
+  /** The new execution, as the upstream reported it at start: subscribe to it with `executionUpdated`. */
+  readonly execution: Execution;
+  /** The Flowker idempotency key used (the one given, or the one generated). Null for other providers. */
+  readonly idempotencyKey?: Maybe<Scalars['String']['output']>;
+  /** True when Flowker recognised the key and returned an execution it had already started (HTTP 200 instead of 201). */
+  readonly replayed: Scalars['Boolean']['output'];
 };
 
 /** One executed step of a Flowker execution. */
@@ -343,19 +475,26 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CancelExecutionPayload: ResolverTypeWrapper<Omit<CancelExecutionPayload, 'execution'> & { execution: ResolversTypes['Execution'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Execution: ResolverTypeWrapper<ExecutionModel>;
+  ExecutionConnection: ResolverTypeWrapper<Omit<ExecutionConnection, 'edges'> & { edges: ReadonlyArray<ResolversTypes['ExecutionEdge']> }>;
+  ExecutionEdge: ResolverTypeWrapper<Omit<ExecutionEdge, 'node'> & { node: ResolversTypes['Execution'] }>;
   ExecutionError: ResolverTypeWrapper<ExecutionErrorModel>;
   ExecutionStatus: ExecutionStatus;
   ExecutionStatusReason: ExecutionStatusReason;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   NodeResult: ResolverTypeWrapper<NodeResultModel>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Progress: ResolverTypeWrapper<ProgressModel>;
   Provider: Provider;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  StartExecutionInput: StartExecutionInput;
+  StartExecutionPayload: ResolverTypeWrapper<Omit<StartExecutionPayload, 'execution'> & { execution: ResolversTypes['Execution'] }>;
   StepResult: ResolverTypeWrapper<StepResultModel>;
   StepStatus: StepStatus;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -365,19 +504,30 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
+  CancelExecutionPayload: Omit<CancelExecutionPayload, 'execution'> & { execution: ResolversParentTypes['Execution'] };
   DateTime: Scalars['DateTime']['output'];
   Execution: ExecutionModel;
+  ExecutionConnection: Omit<ExecutionConnection, 'edges'> & { edges: ReadonlyArray<ResolversParentTypes['ExecutionEdge']> };
+  ExecutionEdge: Omit<ExecutionEdge, 'node'> & { node: ResolversParentTypes['Execution'] };
   ExecutionError: ExecutionErrorModel;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   NodeResult: NodeResultModel;
+  PageInfo: PageInfo;
   Progress: ProgressModel;
   Query: Record<PropertyKey, never>;
+  StartExecutionInput: StartExecutionInput;
+  StartExecutionPayload: Omit<StartExecutionPayload, 'execution'> & { execution: ResolversParentTypes['Execution'] };
   StepResult: StepResultModel;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+};
+
+export type CancelExecutionPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CancelExecutionPayload'] = ResolversParentTypes['CancelExecutionPayload']> = {
+  execution?: Resolver<ResolversTypes['Execution'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -385,6 +535,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type ExecutionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Execution'] = ResolversParentTypes['Execution']> = {
+  children?: Resolver<ReadonlyArray<ResolversTypes['Execution']>, ParentType, ContextType, RequireFields<ExecutionChildrenArgs, 'scan'>>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -409,6 +560,16 @@ export type ExecutionResolvers<ContextType = GatewayContext, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type ExecutionConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ExecutionConnection'] = ResolversParentTypes['ExecutionConnection']> = {
+  edges?: Resolver<ReadonlyArray<ResolversTypes['ExecutionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ExecutionEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ExecutionEdge'] = ResolversParentTypes['ExecutionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Execution'], ParentType, ContextType>;
+};
+
 export type ExecutionErrorResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ExecutionError'] = ResolversParentTypes['ExecutionError']> = {
   code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -417,6 +578,11 @@ export type ExecutionErrorResolvers<ContextType = GatewayContext, ParentType ext
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
+
+export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelExecution?: Resolver<Maybe<ResolversTypes['CancelExecutionPayload']>, ParentType, ContextType, RequireFields<MutationCancelExecutionArgs, 'id'>>;
+  startExecution?: Resolver<Maybe<ResolversTypes['StartExecutionPayload']>, ParentType, ContextType, RequireFields<MutationStartExecutionArgs, 'input'>>;
+};
 
 export type NodeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
   __resolveType: TypeResolveFn<'Execution', ParentType, ContextType>;
@@ -432,6 +598,13 @@ export type NodeResultResolvers<ContextType = GatewayContext, ParentType extends
   value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
 };
 
+export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type ProgressResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Progress'] = ResolversParentTypes['Progress']> = {
   completed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -440,7 +613,14 @@ export type ProgressResolvers<ContextType = GatewayContext, ParentType extends R
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   execution?: Resolver<Maybe<ResolversTypes['Execution']>, ParentType, ContextType, RequireFields<QueryExecutionArgs, 'id'>>;
   executions?: Resolver<ReadonlyArray<Maybe<ResolversTypes['Execution']>>, ParentType, ContextType, RequireFields<QueryExecutionsArgs, 'ids'>>;
+  executionsConnection?: Resolver<Maybe<ResolversTypes['ExecutionConnection']>, ParentType, ContextType, RequireFields<QueryExecutionsConnectionArgs, 'first' | 'provider'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+};
+
+export type StartExecutionPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['StartExecutionPayload'] = ResolversParentTypes['StartExecutionPayload']> = {
+  execution?: Resolver<ResolversTypes['Execution'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type StepResultResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['StepResult'] = ResolversParentTypes['StepResult']> = {
@@ -460,14 +640,20 @@ export type SubscriptionResolvers<ContextType = GatewayContext, ParentType exten
 };
 
 export type Resolvers<ContextType = GatewayContext> = {
+  CancelExecutionPayload?: CancelExecutionPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Execution?: ExecutionResolvers<ContextType>;
+  ExecutionConnection?: ExecutionConnectionResolvers<ContextType>;
+  ExecutionEdge?: ExecutionEdgeResolvers<ContextType>;
   ExecutionError?: ExecutionErrorResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   NodeResult?: NodeResultResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Progress?: ProgressResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  StartExecutionPayload?: StartExecutionPayloadResolvers<ContextType>;
   StepResult?: StepResultResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
 };

@@ -1,4 +1,5 @@
 /** What every resolver gets. Built fresh per operation (per subscription for WebSocket). */
+import type { ExecutionCommands } from '../executions/commands.js';
 import type { ExecutionReader } from '../executions/reader.js';
 import type { LiveExecutions } from '../live/live-executions.js';
 import type { Loaders } from './loaders.js';
@@ -6,6 +7,7 @@ import type { Loaders } from './loaders.js';
 export interface GatewayContext {
   readonly loaders: Loaders;
   readonly reader: ExecutionReader;
+  readonly commands: ExecutionCommands;
   readonly live: LiveExecutions;
   /** Most ids one `executions`/`executionsUpdated` call may take. */
   readonly maxIds: number;

@@ -5,6 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../generated/graphql.js';
 import { executionResolvers } from './resolvers/execution.js';
 import { nodeResolvers, queryResolvers } from './resolvers/query.js';
+import { mutationResolvers } from './resolvers/mutation.js';
 import { subscriptionResolvers } from './resolvers/subscription.js';
 import { scalars } from './scalars.js';
 
@@ -18,6 +19,6 @@ export function loadTypeDefs(): string[] {
 }
 
 export function buildSchema(extraResolvers: Partial<Resolvers> = {}): GraphQLSchema {
-  const resolvers = { ...scalars, Query: queryResolvers, Node: nodeResolvers, Execution: executionResolvers, Subscription: subscriptionResolvers, ...extraResolvers };
+  const resolvers = { ...scalars, Query: queryResolvers, Node: nodeResolvers, Execution: executionResolvers, Mutation: mutationResolvers, Subscription: subscriptionResolvers, ...extraResolvers };
   return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
 }

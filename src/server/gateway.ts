@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Config } from '../config.js';
+import { ExecutionCommands } from '../executions/commands.js';
 import { ExecutionReader } from '../executions/reader.js';
 import { MemoryTerminalCache } from '../executions/terminal-cache.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -50,11 +51,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
   const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
   const reader = new ExecutionReader(adapters, new MemoryTerminalCache(config.terminalCache, metrics.cache));
+  const commands = new ExecutionCommands(reader);
   const pubsub = new MemoryPubSub<LiveEvent>();
   const live = new LiveExecutions(reader, pubsub, config.poll, metrics.live);
   const contextFor = (memoize: boolean): GatewayContext => ({
     loaders: createLoaders(reader, { memoize }),
     reader,
+    commands,
     live,
     maxIds: config.limits.maxIds,
   });

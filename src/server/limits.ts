@@ -25,7 +25,15 @@ export const LOOKUP_COST = 10;
 const LOOKUP_FIELDS = new Set(['execution', 'node', 'parent', 'root', 'executionUpdated']);
 const LIST_FIELDS = new Set(['executions', 'executionsUpdated']);
 
+/** A paged list is one upstream call returning up to `first` items; children an unknown few. */
+const PAGED_FIELDS: Readonly<Record<string, (args: Record<string, unknown>) => number>> = {
+  executionsConnection: (args) => (typeof args.first === 'number' ? args.first : 20),
+  children: () => 10,
+};
+
 const estimateCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  const pageSize = PAGED_FIELDS[field.name];
+  if (pageSize) return LOOKUP_COST + pageSize(args) * childComplexity;
   if (LIST_FIELDS.has(field.name)) {
     const ids = Array.isArray(args.ids) ? args.ids.length : 1;
     return ids * (LOOKUP_COST + childComplexity);

@@ -1,11 +1,45 @@
 /**
  * What the rest of the gateway needs from an upstream. Each provider folder implements it:
  * the adapter makes the HTTP calls, validates the bodies and maps them to the domain model,
- * so nothing past this interface ever sees upstream JSON.
+ * so nothing past this interface ever sees upstream JSON. Not every upstream can do everything
+ * (only Polos cancels, PromptLayer cannot list): those calls fail with NOT_SUPPORTED.
  */
-import type { Execution, ExecutionDetails } from '../domain/execution.js';
+import type { Execution, ExecutionDetails, JsonValue } from '../domain/execution.js';
+import { GatewayError } from '../domain/errors.js';
 import type { Provider } from '../domain/ids.js';
+import type { ExecutionStatus } from '../domain/status.js';
 import type { UpstreamHttpClient } from './http/client.js';
+import { providerName } from './http/client.js';
+
+export interface StartRequest {
+  readonly workflowId: string;
+  readonly input: JsonValue | null;
+  readonly idempotencyKey: string | null;
+}
+
+export interface StartResult {
+  /** As the upstream reported it at start (no extra call). */
+  readonly execution: Execution;
+  readonly idempotencyKey: string | null;
+  /** The upstream returned an execution it had already started for this idempotency key. */
+  readonly replayed: boolean;
+}
+
+export interface ListRequest {
+  readonly workflowId: string | null;
+  readonly status: ExecutionStatus | null;
+  readonly first: number;
+  /** The upstream's own position (Flowker cursor, Polos offset) from the previous page. */
+  readonly after: string | null;
+}
+
+export interface ListPage {
+  readonly executions: readonly Execution[];
+  /** The items lack fields a full read has (Polos lists carry no retry count, start or parent). */
+  readonly partial: boolean;
+  /** Where the next page starts, in the upstream's terms; null on the last page. */
+  readonly next: string | null;
+}
 
 export interface ExecutionAdapter {
   readonly provider: Provider;
@@ -16,12 +50,19 @@ export interface ExecutionAdapter {
    * Null when they are not available (yet): not found, or not terminal.
    */
   fetchDetails(upstreamId: string): Promise<ExecutionDetails | null>;
+  startExecution(request: StartRequest): Promise<StartResult>;
+  /** Asks for cancellation; the caller re-reads the execution for its new state. */
+  cancelExecution(upstreamId: string): Promise<void>;
+  listExecutions(request: ListRequest): Promise<ListPage>;
   /** Circuit state of the adapter's upstream, for health and metrics. */
   readonly circuitState: 'closed' | 'open' | 'half_open';
   close(): Promise<void>;
 }
 
-/** The part every HTTP adapter shares: the client's lifecycle and circuit state. */
+export const notSupported = (provider: Provider, what: string): GatewayError =>
+  new GatewayError('NOT_SUPPORTED', `${providerName(provider)} does not support ${what}.`, provider);
+
+/** The part every HTTP adapter shares: the client's lifecycle, circuit state and defaults. */
 export abstract class HttpExecutionAdapter implements ExecutionAdapter {
   abstract readonly provider: Provider;
 
@@ -32,10 +73,19 @@ export abstract class HttpExecutionAdapter implements ExecutionAdapter {
   }
 
   abstract fetchExecution(upstreamId: string): Promise<Execution | null>;
+  abstract startExecution(request: StartRequest): Promise<StartResult>;
 
   /** For upstreams whose one execution body already holds steps/nodes and output. */
   async fetchDetails(upstreamId: string): Promise<ExecutionDetails | null> {
     return (await this.fetchExecution(upstreamId))?.details ?? null;
+  }
+
+  async cancelExecution(_upstreamId: string): Promise<void> {
+    throw notSupported(this.provider, 'cancelling executions');
+  }
+
+  async listExecutions(_request: ListRequest): Promise<ListPage> {
+    throw notSupported(this.provider, 'listing executions');
   }
 
   close(): Promise<void> {

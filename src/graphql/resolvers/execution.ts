@@ -1,5 +1,6 @@
 /** Field resolvers for Execution. Scalar fields map one to one and use the default resolver. */
 import { durationMs, isTerminal, type Execution } from '../../domain/execution.js';
+import { GatewayError } from '../../domain/errors.js';
 import { formatGlobalId } from '../../domain/ids.js';
 import type { ExecutionResolvers, Provider } from '../../generated/graphql.js';
 import type { GatewayContext } from '../context.js';
@@ -21,4 +22,15 @@ export const executionResolvers: ExecutionResolvers = {
   steps: async (execution, _args, context) => (await details(execution, context))?.steps ?? [],
   parent: (execution, _args, context) => related(execution, execution.parentId, context),
   root: (execution, _args, context) => related(execution, execution.rootId, context),
+  children: async (execution, { scan }, context) => {
+    if (execution.provider !== 'polos') return [];
+    const recent = scan ?? 200;
+    if (!Number.isInteger(recent) || recent < 1 || recent > MAX_CHILDREN_SCAN) {
+      throw new GatewayError('BAD_USER_INPUT', `scan must be between 1 and ${MAX_CHILDREN_SCAN}.`);
+    }
+    const page = await context.reader.listExecutions('polos', { workflowId: null, status: null, first: recent, after: null });
+    return page.executions.filter((candidate) => candidate.rootId === execution.upstreamId && candidate.upstreamId !== execution.upstreamId);
+  },
 };
+
+const MAX_CHILDREN_SCAN = 500;

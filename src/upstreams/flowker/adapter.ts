@@ -1,13 +1,23 @@
 /**
  * Flowker: `GET /v1/executions/{id}` is the cheap status call; `/results` carries the steps and
  * the final output, exists only for terminal executions, and answers 422 FLK-0502 before that.
+ * Starting requires an Idempotency-Key, which also makes the start safe to retry; there is no cancel.
  */
+import { randomUUID } from 'node:crypto';
 import type { Execution, ExecutionDetails } from '../../domain/execution.js';
-import { HttpExecutionAdapter } from '../adapter.js';
+import { GatewayError } from '../../domain/errors.js';
+import { normalizeUpstreamId } from '../../domain/ids.js';
+import type { ExecutionStatus } from '../../domain/status.js';
+import { HttpExecutionAdapter, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
 import type { UpstreamResponse } from '../http/client.js';
-import { parseBody, tryParseJson, unexpectedStatus } from '../http/json.js';
+import { jsonObjectInput, parseBody, rejectedInput, tryParseJson, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
 import { toDetails, toExecution } from './mapping.js';
-import { FlowkerErrorBody, FlowkerExecutionStatusBody, FlowkerResultsBody } from './wire.js';
+import { FlowkerErrorBody, FlowkerExecutionStatusBody, FlowkerListBody, FlowkerResultsBody } from './wire.js';
+
+/** Flowker refuses bodies over 1 MB (FLK-0506); checked here so the refusal is ours and clear. */
+const MAX_START_BODY_BYTES = 1024 * 1024;
+/** The statuses Flowker executions can have; other filters match nothing. */
+const LIST_STATUS: Partial<Record<ExecutionStatus, string>> = { PENDING: 'pending', RUNNING: 'running', COMPLETED: 'completed', FAILED: 'failed' };
 
 export class FlowkerAdapter extends HttpExecutionAdapter {
   readonly provider = 'flowker' as const;
@@ -25,7 +35,54 @@ export class FlowkerAdapter extends HttpExecutionAdapter {
     if (response.status !== 200) throw unexpectedStatus('flowker', response, 'the results request');
     return toDetails(parseBody('flowker', response, FlowkerResultsBody, 'results response'));
   }
+
+  async startExecution({ workflowId, input, idempotencyKey }: StartRequest): Promise<StartResult> {
+    const body = { inputData: jsonObjectInput('flowker', input) };
+    if (Buffer.byteLength(JSON.stringify(body)) > MAX_START_BODY_BYTES) {
+      throw new GatewayError('BAD_USER_INPUT', 'Flowker input must be at most 1 MB as JSON.', 'flowker');
+    }
+    const key = idempotencyKey ?? randomUUID();
+    const response = await this.http.request({
+      method: 'POST',
+      path: `/v1/workflows/${workflowUuid(workflowId)}/executions`,
+      headers: { 'idempotency-key': key },
+      body,
+      endpoint: 'start',
+      // The key makes a repeated start return the same execution: the one start that is safe to retry.
+      idempotent: true,
+    });
+    if (response.status !== 200 && response.status !== 201) {
+      if (response.status >= 400 && response.status < 500) throw rejectedInput('flowker', response, 'start request');
+      throw unexpectedStatus('flowker', response, 'the start request');
+    }
+    const started = parseBody('flowker', response, FlowkerExecutionStatusBody, 'start response');
+    const execution = toExecution(upstreamIdFrom('flowker', started.executionId), started);
+    return { execution, idempotencyKey: key, replayed: response.status === 200 };
+  }
+
+  override async listExecutions({ workflowId, status, first, after }: ListRequest): Promise<ListPage> {
+    const statusFilter = status === null ? undefined : LIST_STATUS[status];
+    if (status !== null && statusFilter === undefined) return { executions: [], next: null, partial: false };
+    const query: Record<string, string> = { limit: String(first) };
+    if (workflowId !== null) query.workflowId = workflowUuid(workflowId);
+    if (statusFilter) query.status = statusFilter;
+    // The cursor carries its own sort: sending sortBy/sortOrder with it is a 400 (FLK-0304).
+    if (after !== null) query.cursor = after;
+    const response = await this.http.request({ path: '/v1/executions', query, endpoint: 'list' });
+    if (response.status === 400) throw rejectedInput('flowker', response, 'list request');
+    if (response.status !== 200) throw unexpectedStatus('flowker', response, 'the list request');
+    const page = parseBody('flowker', response, FlowkerListBody, 'list response');
+    const executions = page.items.map((item) => toExecution(upstreamIdFrom('flowker', item.executionId), item));
+    return { executions, next: page.hasMore !== false && page.nextCursor ? page.nextCursor : null, partial: false };
+  }
 }
+
+function workflowUuid(workflowId: string): string {
+  const uuid = normalizeUpstreamId('flowker', workflowId);
+  if (uuid === null) throw new GatewayError('BAD_USER_INPUT', 'Flowker workflow ids are UUIDs.', 'flowker');
+  return uuid;
+}
+
 
 /** 422 is overloaded in Flowker; only FLK-0502 means "not terminal yet". */
 function isStillRunning(response: UpstreamResponse): boolean {

@@ -37,3 +37,10 @@ export type FlowkerResultsBody = z.infer<typeof FlowkerResultsBody>;
 
 /** `{code, title, message}`; `code` is `FLK-xxxx`, or `UNAUTHORIZED` for auth failures. */
 export const FlowkerErrorBody = z.object({ code: z.string(), message: z.string().optional() });
+
+/** `GET /v1/executions`: cursor-paged; `nextCursor` is "" on the last page. */
+export const FlowkerListBody = z.object({
+  items: z.array(FlowkerExecutionStatusBody),
+  nextCursor: nullableString,
+  hasMore: z.boolean().nullish(),
+});

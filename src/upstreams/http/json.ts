@@ -5,7 +5,7 @@
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
 import type { z } from 'zod';
 import { GatewayError } from '../../domain/errors.js';
-import type { Provider } from '../../domain/ids.js';
+import { normalizeUpstreamId, type Provider } from '../../domain/ids.js';
 import { providerName, type UpstreamResponse } from './client.js';
 
 /**
@@ -52,3 +52,40 @@ export const badResponse = (provider: Provider, detail: string): GatewayError =>
 /** A status the adapter has no meaning for: report it without the body (it may echo inputs). */
 export const unexpectedStatus = (provider: Provider, response: UpstreamResponse, what: string): GatewayError =>
   badResponse(provider, `answered ${what} with unexpected HTTP ${response.status}.`);
+
+/**
+ * An upstream's 4xx answer to something the client sent (unknown workflow, invalid input):
+ * BAD_USER_INPUT with the upstream's own explanation, whichever field it uses for it
+ * (Flowker `message`, PromptLayer `message`/`error`/FastAPI `detail`, Polos `error`).
+ */
+export function rejectedInput(provider: Provider, response: UpstreamResponse, what: string): GatewayError {
+  const explanation = errorText(tryParseJson(response.body));
+  const detail = explanation ? `: ${explanation.length > 300 ? `${explanation.slice(0, 300)}…` : explanation}` : '';
+  return new GatewayError('BAD_USER_INPUT', `${providerName(provider)} rejected the ${what} (HTTP ${response.status})${detail}`, provider);
+}
+
+function errorText(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const record = body as Record<string, unknown>;
+  for (const key of ['message', 'error']) if (typeof record[key] === 'string') return record[key];
+  if (typeof record.detail === 'string') return record.detail;
+  if (Array.isArray(record.detail)) {
+    const messages = record.detail.map((item) => (item as { msg?: unknown })?.msg).filter((msg) => typeof msg === 'string');
+    return messages.length > 0 ? messages.join('; ') : null;
+  }
+  return null;
+}
+
+/** Inputs that must be a JSON object upstream (Flowker `inputData`, PromptLayer `input_variables`); null means {}. */
+export function jsonObjectInput(provider: Provider, input: unknown): Record<string, unknown> {
+  if (input === null || input === undefined) return {};
+  if (typeof input === 'object' && !Array.isArray(input)) return input as Record<string, unknown>;
+  throw new GatewayError('BAD_USER_INPUT', `${providerName(provider)} input must be a JSON object.`, provider);
+}
+
+/** An execution id an upstream handed us becomes part of a global id: it must parse as one. */
+export function upstreamIdFrom(provider: Provider, raw: string | number): string {
+  const id = normalizeUpstreamId(provider, String(raw));
+  if (id === null) throw badResponse(provider, 'returned an execution id of the wrong form.');
+  return id;
+}

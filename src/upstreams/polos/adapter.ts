@@ -5,10 +5,11 @@
  * breaker), while a 500 with a body, a 502-504 or a connection error remains an outage.
  */
 import type { Execution } from '../../domain/execution.js';
-import { HttpExecutionAdapter } from '../adapter.js';
-import { parseBody, unexpectedStatus } from '../http/json.js';
-import { toExecution } from './mapping.js';
-import { PolosExecutionBody } from './wire.js';
+import { GatewayError } from '../../domain/errors.js';
+import { HttpExecutionAdapter, notSupported, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
+import { parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
+import { startedExecution, toExecution } from './mapping.js';
+import { PolosExecutionBody, PolosRunBody, PolosRunsBody } from './wire.js';
 
 const isEmptyNotFound = (status: number, body: string): boolean => status === 500 && body.trim() === '';
 
@@ -25,4 +26,43 @@ export class PolosAdapter extends HttpExecutionAdapter {
     if (response.status !== 200) throw unexpectedStatus('polos', response, 'the execution request');
     return toExecution(upstreamId, parseBody('polos', response, PolosExecutionBody, 'execution response'));
   }
+
+  /** Not retried: Polos has no idempotency key, so a retried run could run twice. */
+  async startExecution({ workflowId, input, idempotencyKey }: StartRequest): Promise<StartResult> {
+    if (idempotencyKey !== null) throw notSupported('polos', 'idempotency keys');
+    const response = await this.http.request({
+      method: 'POST',
+      path: `/api/v1/workflows/${encodeURIComponent(workflowId)}/run`,
+      body: { payload: input ?? {} },
+      endpoint: 'run',
+    });
+    if (response.status >= 400 && response.status < 500) throw rejectedInput('polos', response, 'run request');
+    if (response.status !== 200 && response.status !== 201) throw unexpectedStatus('polos', response, 'the run request');
+    const run = parseBody('polos', response, PolosRunBody, 'run response');
+    return { execution: startedExecution(upstreamIdFrom('polos', run.execution_id), workflowId, run.created_at), idempotencyKey: null, replayed: false };
+  }
+
+  /** Asynchronous, and it spreads through the tree: descendants and ancestors are cancelled too. */
+  override async cancelExecution(upstreamId: string): Promise<void> {
+    const response = await this.http.request({ method: 'POST', path: `/api/v1/executions/${upstreamId}/cancel`, endpoint: 'cancel' });
+    if (response.status === 200) return;
+    if (response.status === 404) throw new GatewayError('NOT_FOUND', `Polos has no execution ${upstreamId}.`, 'polos');
+    if (response.status >= 400 && response.status < 500) throw rejectedInput('polos', response, 'cancel request');
+    throw unexpectedStatus('polos', response, 'the cancel request');
+  }
+
+  /** Offset paging; one extra item is asked for to know whether another page follows. */
+  override async listExecutions({ workflowId, status, first, after }: ListRequest): Promise<ListPage> {
+    if (status !== null) throw notSupported('polos', 'filtering executions by status');
+    const offset = after === null ? 0 : Number(after);
+    const query: Record<string, string> = { limit: String(first + 1), offset: String(offset) };
+    if (workflowId !== null) query.workflow_id = workflowId;
+    const response = await this.http.request({ path: '/api/v1/workflows/runs', query, endpoint: 'list' });
+    if (response.status >= 400 && response.status < 500) throw rejectedInput('polos', response, 'list request');
+    if (response.status !== 200) throw unexpectedStatus('polos', response, 'the list request');
+    const items = parseBody('polos', response, PolosRunsBody, 'list response');
+    const executions = items.slice(0, first).map((item) => toExecution(upstreamIdFrom('polos', item.id), item));
+    return { executions, next: items.length > first ? String(offset + first) : null, partial: true };
+  }
 }
+

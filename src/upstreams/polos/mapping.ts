@@ -3,7 +3,10 @@ import type { Execution, JsonValue } from '../../domain/execution.js';
 import { toDateTime } from '../../domain/execution.js';
 import { normalizeUpstreamId } from '../../domain/ids.js';
 import type { ExecutionStatus, ExecutionStatusReason } from '../../domain/status.js';
-import type { PolosExecutionBody } from './wire.js';
+import type { PolosExecutionBody, PolosRunItem } from './wire.js';
+
+/** The full body of GET by id, or a list item, which lacks retry count, start and parent. */
+type PolosExecutionLike = PolosRunItem & Partial<PolosExecutionBody>;
 
 const EXECUTION_STATUS: Readonly<Record<string, ExecutionStatus>> = {
   pending: 'PENDING', // documented, never written by the server
@@ -17,7 +20,7 @@ const EXECUTION_STATUS: Readonly<Record<string, ExecutionStatus>> = {
   cancelled: 'CANCELLED',
 };
 
-export function toExecution(upstreamId: string, body: PolosExecutionBody): Execution {
+export function toExecution(upstreamId: string, body: PolosExecutionLike): Execution {
   const known = EXECUTION_STATUS[body.status];
   const status = known ?? 'RUNNING';
   return {
@@ -34,7 +37,7 @@ export function toExecution(upstreamId: string, body: PolosExecutionBody): Execu
     input: (body.payload ?? null) as JsonValue | null,
     // With status queued a non-null error is the last attempt's, kept while Polos retries.
     error: body.error ? { code: null, message: body.error } : null,
-    retryCount: body.retry_count,
+    retryCount: body.retry_count ?? null,
     nodes: [],
     parentId: sameProviderId(body.parent_execution_id),
     rootId: sameProviderId(body.root_execution_id),
@@ -42,11 +45,16 @@ export function toExecution(upstreamId: string, body: PolosExecutionBody): Execu
   };
 }
 
-function reason(status: ExecutionStatus, body: PolosExecutionBody): ExecutionStatusReason | null {
-  if (status === 'QUEUED' && body.retry_count > 0 && body.error) return 'RETRYING';
+function reason(status: ExecutionStatus, body: PolosExecutionLike): ExecutionStatusReason | null {
+  if (status === 'QUEUED' && (body.retry_count ?? 0) > 0 && body.error) return 'RETRYING';
   if (status === 'CANCELLED' && body.cancelled_by === 'timeout') return 'TIMEOUT';
   if (status === 'CANCELLED' && body.cancelled_by === 'manual') return 'MANUAL_CANCEL';
   return null;
+}
+
+/** Just started: Polos creates executions `queued` and answers with only the id. */
+export function startedExecution(upstreamId: string, workflowId: string, createdAt: string | null | undefined): Execution {
+  return { ...toExecution(upstreamId, { id: upstreamId, workflow_id: workflowId, status: 'queued', created_at: createdAt ?? '' }), upstreamStatus: null };
 }
 
 /** Parent and root ids are Polos execution ids; anything else is dropped rather than passed on. */

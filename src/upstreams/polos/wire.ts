@@ -20,3 +20,12 @@ export const PolosExecutionBody = z.object({
   root_execution_id: nullableString,
 });
 export type PolosExecutionBody = z.infer<typeof PolosExecutionBody>;
+
+/** `POST /api/v1/workflows/{workflow_id}/run`. */
+export const PolosRunBody = z.object({ execution_id: z.string(), created_at: z.string().nullish() });
+
+/** One item of `GET /api/v1/workflows/runs`: a subset of the execution, without retry_count or parent. */
+export const PolosRunsBody = z.array(
+  PolosExecutionBody.pick({ id: true, workflow_id: true, status: true, created_at: true, payload: true, result: true, error: true, completed_at: true, root_execution_id: true }),
+);
+export type PolosRunItem = z.infer<typeof PolosRunsBody>[number];

@@ -4,10 +4,10 @@
  * validation error, unlike Flowker's.
  */
 import type { Execution } from '../../domain/execution.js';
-import { HttpExecutionAdapter } from '../adapter.js';
-import { parseBody, unexpectedStatus } from '../http/json.js';
-import { toExecution } from './mapping.js';
-import { PromptLayerResultsBody } from './wire.js';
+import { HttpExecutionAdapter, notSupported, type StartRequest, type StartResult } from '../adapter.js';
+import { jsonObjectInput, parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
+import { startedExecution, toExecution } from './mapping.js';
+import { PromptLayerResultsBody, PromptLayerRunBody } from './wire.js';
 
 export class PromptLayerAdapter extends HttpExecutionAdapter {
   readonly provider = 'promptlayer' as const;
@@ -25,5 +25,23 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
     }
     if (response.status !== 200 && response.status !== 202) throw unexpectedStatus('promptlayer', response, 'the results request');
     return toExecution(upstreamId, response.status, parseBody('promptlayer', response, PromptLayerResultsBody, 'results response'));
+  }
+
+  /** Not retried: PromptLayer has no idempotency key, so a retried run could run twice. */
+  async startExecution({ workflowId, input, idempotencyKey }: StartRequest): Promise<StartResult> {
+    if (idempotencyKey !== null) throw notSupported('promptlayer', 'idempotency keys');
+    const response = await this.http.request({
+      method: 'POST',
+      path: `/workflows/${encodeURIComponent(workflowId)}/run`,
+      body: { input_variables: jsonObjectInput('promptlayer', input), return_all_outputs: true },
+      endpoint: 'run',
+    });
+    if (response.status >= 400 && response.status < 500) throw rejectedInput('promptlayer', response, 'run request');
+    if (response.status !== 201 && response.status !== 202 && response.status !== 200) {
+      throw unexpectedStatus('promptlayer', response, 'the run request');
+    }
+    const run = parseBody('promptlayer', response, PromptLayerRunBody, 'run response');
+    const id = upstreamIdFrom('promptlayer', run.workflow_version_execution_id);
+    return { execution: startedExecution(id), idempotencyKey: null, replayed: false };
   }
 }

@@ -43,6 +43,11 @@ export function toExecution(upstreamId: string, httpStatus: number, body: Prompt
   };
 }
 
+/** Just started: PromptLayer says nothing more until the first results poll. */
+export function startedExecution(upstreamId: string): Execution {
+  return { ...toExecution(upstreamId, 202, {}), status: 'PENDING', upstreamStatus: null, progress: null, details: null };
+}
+
 function toNode(name: string, node: PromptLayerNode): NodeResult {
   return {
     name,

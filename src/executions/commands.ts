@@ -1,0 +1,26 @@
+/**
+ * Starting and cancelling executions. Kept apart from the reader because these change the
+ * upstreams' state: they are never shared between callers or served from a cache, and only the
+ * adapters know which of them are safe to retry (see each adapter's `startExecution`).
+ */
+import type { Execution } from '../domain/execution.js';
+import { GatewayError } from '../domain/errors.js';
+import { formatGlobalId, type ExecutionRef, type Provider } from '../domain/ids.js';
+import type { StartRequest, StartResult } from '../upstreams/adapter.js';
+import type { ExecutionReader } from './reader.js';
+
+export class ExecutionCommands {
+  constructor(private readonly reader: ExecutionReader) {}
+
+  start(provider: Provider, request: StartRequest): Promise<StartResult> {
+    return this.reader.adapter(provider).startExecution(request);
+  }
+
+  /** Requests cancellation, then reads the execution again so the caller sees its new state. */
+  async cancel(ref: ExecutionRef): Promise<Execution> {
+    await this.reader.adapter(ref.provider).cancelExecution(ref.upstreamId);
+    const execution = await this.reader.fetchExecution(ref);
+    if (!execution) throw new GatewayError('NOT_FOUND', `Execution ${formatGlobalId(ref)} does not exist upstream.`, ref.provider);
+    return execution;
+  }
+}
