@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Config } from '../config.js';
@@ -73,7 +74,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     connectionInitWaitTimeoutMs: config.ws.connectionInitTimeoutMs,
     keyCheck,
     limits: config.limits,
-    validationRules: armor.validationRules,
+    validationRules: config.introspection ? armor.validationRules : [...armor.validationRules, NoSchemaIntrospectionCustomRule],
     metrics,
     logger,
   });
@@ -83,6 +84,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     formatError,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals: Apollo's own handler would stop the server before gateway.close() runs.
+    stopOnTerminationSignals: false,
+    // Token limit at parse time: a client error (400), which Armor's plugin would report as a 500.
+    parseOptions: { maxTokens: config.limits.maxTokens },
     allowBatchedHttpRequests: true, // bounded by MAX_BATCH_OPERATIONS in http-app
     validationRules: armor.validationRules,
     plugins: [
@@ -92,7 +97,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         requestDidStart: async () => ({
           didResolveOperation: async ({ document, request, operationName }) => {
             const error = costError(operationCost(schema, document, request.variables ?? {}, operationName ?? undefined), config.limits);
-            if (error) throw error;
+            // `http.status` makes Apollo answer 400, a client error, and is not sent to the client.
+            if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
           },
         }),
       },

@@ -63,7 +63,7 @@ export function armorFor(limits: OperationLimits): ArmorProtection {
   const { plugins, validationRules } = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, flattenFragments: true },
     maxAliases: { n: limits.maxAliases },
-    maxTokens: { n: limits.maxTokens },
+    maxTokens: { enabled: false }, // enforced by the parser itself (parseOptions), as a 400
     maxDirectives: { n: limits.maxDirectives },
     costLimit: { enabled: false }, // replaced by the schema-aware cost above
     blockFieldSuggestion: { enabled: false }, // the schema is public and introspectable

@@ -4,7 +4,7 @@
  * same parse, validation and cost limits per subscribe, and a cap on subscriptions per socket.
  */
 import type { Server } from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GatewayContext } from '../graphql/context.js';
@@ -31,6 +31,9 @@ export interface WebSocketHandle {
 
 const limitError = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
+const asValidationError = (error: GraphQLError): GraphQLError =>
+  new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
+
 export function attachWebSocketServer(httpServer: Server, options: WebSocketOptions): WebSocketHandle {
   const { schema, limits } = options;
   const rules = [...specifiedRules, ...options.validationRules];
@@ -52,12 +55,14 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
           return [error instanceof GraphQLError ? error : new GraphQLError('The query could not be parsed.')];
         }
         const errors = validate(schema, document, rules);
-        if (errors.length > 0) return errors;
+        // Same code as Apollo gives these errors over HTTP.
+        if (errors.length > 0) return errors.map(asValidationError);
         const variables = payload.variables ?? {};
         const tooCostly = costError(operationCost(schema, document, variables, payload.operationName ?? undefined), limits);
         if (tooCostly) return [tooCostly];
-        options.metrics.recordOperation(payload.operationName, 'subscription', 'success');
-        options.logger.debug({ subscriptionId: id, operationName: payload.operationName ?? null }, 'subscribe');
+        const operation = getOperationAST(document, payload.operationName);
+        options.metrics.recordOperation(operation?.name?.value, operation?.operation ?? 'unknown', 'success');
+        options.logger.debug({ subscriptionId: id, operationName: operation?.name?.value ?? null }, 'subscribe');
         return {
           schema,
           document,

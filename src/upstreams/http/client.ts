@@ -102,12 +102,15 @@ export class UpstreamHttpClient {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly bulkhead: BulkheadPolicy;
   private readonly retryBudget = new RetryBudget();
+  /** Credential values, scrubbed from bodies so that an upstream echoing them cannot leak them. */
+  private readonly secrets: readonly string[];
 
   constructor(private readonly options: HttpClientOptions) {
     validateOptions(options);
     this.provider = options.provider;
     const base = new URL(options.baseUrl);
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
+    this.secrets = credentialValues(options.headers);
     this.pool = new Pool(base.origin, {
       connections: options.maxConnections,
       pipelining: 1,
@@ -180,7 +183,7 @@ export class UpstreamHttpClient {
         signal: AbortSignal.timeout(Math.min(remaining, this.options.attemptTimeoutMs)),
       });
       outcome = String(response.statusCode);
-      const body = await readCapped(response.body, this.options.maxResponseBytes, this.provider);
+      const body = this.scrub(await readCapped(response.body, this.options.maxResponseBytes, this.provider));
       return this.classify(response.statusCode, response.headers, body, request);
     } catch (error) {
       if (error instanceof GatewayError || error instanceof RetryableFailure) throw error;
@@ -247,6 +250,10 @@ export class UpstreamHttpClient {
     return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} call failed.`, this.provider, { cause: error });
   }
 
+  private scrub(body: string): string {
+    return this.secrets.reduce((text, secret) => (text.includes(secret) ? text.replaceAll(secret, '[redacted]') : text), body);
+  }
+
   /** Exponential back-off with full jitter; a 429's Retry-After wins when it is longer. */
   private retryDelay(attempt: number, retryAfterMs: number | null): number {
     const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
@@ -280,6 +287,12 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** Header values, and the token of `Bearer <token>`, long enough that scrubbing them cannot mangle a body. */
+function credentialValues(headers: Readonly<Record<string, string>>): string[] {
+  const values = Object.values(headers).flatMap((value) => [value, value.replace(/^Bearer\s+/i, '')]);
+  return [...new Set(values)].filter((value) => value.length >= 8);
 }
 
 /** Retry-After is either delta-seconds or an HTTP date. */
