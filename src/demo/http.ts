@@ -1,0 +1,104 @@
+/**
+ * The one small HTTP server behind the three demo upstreams: each provider is a pure function
+ * from request to response mounted under its own path prefix (`/flowker`, …), so that a single
+ * port serves all three and the gateway's support for base URLs with a path prefix is exercised.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface DemoRequest {
+  readonly method: string;
+  /** The path below the provider's prefix, e.g. `/v1/executions/…` for `/flowker/v1/executions/…`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  header(name: string): string | undefined;
+}
+
+export interface DemoResponse {
+  readonly status: number;
+  readonly contentType?: string;
+  readonly body: string;
+}
+
+export type DemoHandler = (request: DemoRequest) => DemoResponse;
+
+/** A provider: its HTTP behaviour, and a way to add an execution (a plan) to the ones it serves. */
+export interface DemoUpstream<Plan> {
+  readonly handle: DemoHandler;
+  add(plan: Plan, startMs?: number): void;
+}
+
+/** One of the executions `npm start` serves, with the line that the start-up banner prints for it. */
+export interface DemoExample<Plan> {
+  readonly plan: Plan;
+  readonly description: string;
+}
+
+export const json = (status: number, value: unknown): DemoResponse => ({ status, contentType: 'application/json', body: JSON.stringify(value) });
+export const text = (status: number, body: string): DemoResponse => ({ status, contentType: 'text/plain; charset=utf-8', body });
+/** Some real handlers answer with a bare status code (Polos' 400 and 500): no body, no content type. */
+export const empty = (status: number): DemoResponse => ({ status, body: '' });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The lower-case UUID, or null: Flowker and Polos both reject a malformed id before any lookup. */
+export function parseUuid(raw: string): string | null {
+  const lower = raw.toLowerCase();
+  return UUID.test(lower) ? lower : null;
+}
+
+export interface DemoServer {
+  readonly origin: string;
+  /** Requests received, for one prefix or in all. */
+  requests(prefix?: string): number;
+  close(): Promise<void>;
+}
+
+export async function startDemoServer(host: string, routes: Readonly<Record<string, DemoHandler>>): Promise<DemoServer> {
+  const counts = new Map<string, number>();
+  let total = 0;
+
+  const server = createServer((req, res) => {
+    total += 1;
+    const url = new URL(req.url ?? '/', 'http://demo');
+    const [, prefix = '', ...rest] = url.pathname.split('/');
+    counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+    const handler = routes[prefix];
+    const response = handler
+      ? respond(handler, { method: req.method ?? 'GET', path: `/${rest.join('/')}`, query: url.searchParams, header: headerOf(req) })
+      : text(404, `No demo upstream at /${prefix}; try ${Object.keys(routes).map((name) => `/${name}`).join(', ')}.`);
+    res.writeHead(response.status, response.contentType ? { 'content-type': response.contentType } : {});
+    res.end(response.body);
+  });
+  server.listen(0, host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    origin: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    requests: (prefix) => (prefix === undefined ? total : (counts.get(prefix) ?? 0)),
+    close: async () => {
+      const closed = once(server, 'close');
+      server.close();
+      // The gateway keeps connections alive; without this, close would wait for them to idle out.
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** A bug in a handler must cost one 500, not the process (the gateway runs in the same one). */
+function respond(handler: DemoHandler, request: DemoRequest): DemoResponse {
+  try {
+    return handler(request);
+  } catch (error) {
+    return text(500, `Demo upstream error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Node joins repeated headers with ", " except a few (e.g. set-cookie) that it keeps as arrays. */
+const headerOf = (req: IncomingMessage) => (name: string): string | undefined => {
+  const value = req.headers[name.toLowerCase()];
+  return typeof value === 'string' ? value : undefined;
+};
