@@ -6,12 +6,15 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { JsonValue } from '../domain/execution.js';
 
 export interface DemoRequest {
   readonly method: string;
   /** The path below the provider's prefix, e.g. `/v1/executions/…` for `/flowker/v1/executions/…`. */
   readonly path: string;
   readonly query: URLSearchParams;
+  /** The request body as UTF-8 text; '' when there is none. */
+  readonly body: string;
   header(name: string): string | undefined;
 }
 
@@ -35,10 +38,20 @@ export interface DemoExample<Plan> {
   readonly description: string;
 }
 
+/** A workflow a demo upstream can start, as `startExecution` names it, with an input it accepts. */
+export interface DemoWorkflow {
+  readonly workflowId: string;
+  readonly description: string;
+  readonly input: JsonValue;
+}
+
 export const json = (status: number, value: unknown): DemoResponse => ({ status, contentType: 'application/json', body: JSON.stringify(value) });
 export const text = (status: number, body: string): DemoResponse => ({ status, contentType: 'text/plain; charset=utf-8', body });
 /** Some real handlers answer with a bare status code (Polos' 400 and 500): no body, no content type. */
 export const empty = (status: number): DemoResponse => ({ status, body: '' });
+
+/** Far above any real start body (Flowker refuses more than 1 MB itself); beyond it the demo answers 413. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -64,12 +77,29 @@ export async function startDemoServer(host: string, routes: Readonly<Record<stri
     const url = new URL(req.url ?? '/', 'http://demo');
     const [, prefix = '', ...rest] = url.pathname.split('/');
     counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
-    const handler = routes[prefix];
-    const response = handler
-      ? respond(handler, { method: req.method ?? 'GET', path: `/${rest.join('/')}`, query: url.searchParams, header: headerOf(req) })
-      : text(404, `No demo upstream at /${prefix}; try ${Object.keys(routes).map((name) => `/${name}`).join(', ')}.`);
-    res.writeHead(response.status, response.contentType ? { 'content-type': response.contentType } : {});
-    res.end(response.body);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const handler = routes[prefix];
+      const response =
+        size > MAX_BODY_BYTES
+          ? text(413, `Demo upstream: request body over ${MAX_BODY_BYTES} bytes.`)
+          : handler
+            ? respond(handler, {
+                method: req.method ?? 'GET',
+                path: `/${rest.join('/')}`,
+                query: url.searchParams,
+                body: Buffer.concat(chunks).toString('utf8'),
+                header: headerOf(req),
+              })
+            : text(404, `No demo upstream at /${prefix}; try ${Object.keys(routes).map((name) => `/${name}`).join(', ')}.`);
+      res.writeHead(response.status, response.contentType ? { 'content-type': response.contentType } : {});
+      res.end(response.body);
+    });
   });
   server.listen(0, host);
   await once(server, 'listening');
@@ -102,3 +132,15 @@ const headerOf = (req: IncomingMessage) => (name: string): string | undefined =>
   const value = req.headers[name.toLowerCase()];
   return typeof value === 'string' ? value : undefined;
 };
+
+/** The parsed JSON body, or null when it is not JSON (each provider words that refusal its own way). */
+export function parseJsonBody(body: string): { readonly value: unknown } | null {
+  try {
+    return { value: JSON.parse(body) as unknown };
+  } catch {
+    return null;
+  }
+}
+
+export const isJsonObject = (value: unknown): value is { readonly [key: string]: JsonValue } =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -82,9 +82,16 @@ export function durationMs(execution: Execution, now: number = Date.now()): numb
   return Number.isFinite(duration) && duration >= 0 ? duration : null;
 }
 
-/** Normalizes an upstream timestamp to RFC 3339 UTC, or null when it is absent or unparseable. */
+/** RFC 3339 / ISO 8601 date-time; `Date.parse` alone would accept "1" or "garbage 12". */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const HAS_OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * Normalizes an upstream timestamp to RFC 3339 UTC, or null when it is absent or not a
+ * date-time. One without an offset is read as UTC, never as the gateway's local time.
+ */
 export function toDateTime(value: string | null | undefined): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  const time = Date.parse(value);
+  if (value === null || value === undefined || !DATE_TIME.test(value)) return null;
+  const time = Date.parse(HAS_OFFSET.test(value) ? value : `${value}Z`);
   return Number.isNaN(time) ? null : new Date(time).toISOString();
 }

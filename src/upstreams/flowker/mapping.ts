@@ -4,26 +4,28 @@ import { toDateTime } from '../../domain/execution.js';
 import type { ExecutionStatus, ExecutionStatusReason, StepStatus } from '../../domain/status.js';
 import type { FlowkerExecutionStatusBody, FlowkerResultsBody, FlowkerStepResult } from './wire.js';
 
-const EXECUTION_STATUS: Readonly<Record<string, ExecutionStatus>> = {
-  pending: 'PENDING',
-  running: 'RUNNING',
-  completed: 'COMPLETED',
-  failed: 'FAILED',
-};
+/** A Map, not an object: an upstream status such as "constructor" must not match a prototype key. */
+const EXECUTION_STATUS = new Map<string, ExecutionStatus>([
+  ['pending', 'PENDING'],
+  ['running', 'RUNNING'],
+  ['completed', 'COMPLETED'],
+  ['failed', 'FAILED'],
+]);
 
-const STEP_STATUS: Readonly<Record<string, StepStatus>> = {
-  pending: 'PENDING',
-  running: 'RUNNING',
-  completed: 'COMPLETED',
-  failed: 'FAILED',
-  skipped: 'SKIPPED',
-};
+/** A Map, not an object: an upstream status such as "constructor" must not match a prototype key. */
+const STEP_STATUS = new Map<string, StepStatus>([
+  ['pending', 'PENDING'],
+  ['running', 'RUNNING'],
+  ['completed', 'COMPLETED'],
+  ['failed', 'FAILED'],
+  ['skipped', 'SKIPPED'],
+]);
 
-/** Flowker embeds its error code at the start of the message, e.g. `FLK-0504: node "x" failed`. */
-const ERROR_CODE = /^(FLK-\d{4})\b/;
+/** Flowker wraps its error codes into messages, first or last (`cycle detected at node "a": FLK-0508`). */
+const ERROR_CODE = /\b(FLK-\d{4})\b/;
 
 export function toExecution(upstreamId: string, body: FlowkerExecutionStatusBody): Execution {
-  const known = EXECUTION_STATUS[body.status];
+  const known = EXECUTION_STATUS.get(body.status);
   const status = known ?? 'RUNNING';
   return {
     provider: 'flowker',
@@ -61,7 +63,7 @@ function toStep(step: FlowkerStepResult): StepResult {
     name: step.stepName,
     nodeId: step.nodeId ?? null,
     // An unknown step status is reported as RUNNING (non-terminal) rather than guessed.
-    status: STEP_STATUS[step.status] ?? 'RUNNING',
+    status: STEP_STATUS.get(step.status) ?? 'RUNNING',
     output: (step.output ?? null) as JsonValue | null,
     error: step.errorMessage ?? null,
     startedAt: toDateTime(step.executedAt),

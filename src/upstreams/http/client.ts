@@ -148,8 +148,10 @@ export class UpstreamHttpClient {
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw this.toGatewayError(error);
         const delay = this.retryDelay(attempt, error.retryAfterMs);
+        // An upstream that asks for a longer pause than we are willing to wait gets it: no early retry.
+        const waitTooLong = error.retryAfterMs !== null && error.retryAfterMs > this.options.maxRetryAfterMs;
         const mayRetry =
-          idempotent && attempt < this.options.maxAttempts && Date.now() + delay < deadline && this.retryBudget.tryWithdraw();
+          idempotent && !waitTooLong && attempt < this.options.maxAttempts && Date.now() + delay < deadline && this.retryBudget.tryWithdraw();
         if (!mayRetry) throw error.error;
         await sleep(delay);
       }
@@ -258,7 +260,7 @@ export class UpstreamHttpClient {
   private retryDelay(attempt: number, retryAfterMs: number | null): number {
     const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
     const jittered = Math.random() * ceiling;
-    return retryAfterMs === null ? jittered : Math.max(jittered, Math.min(retryAfterMs, this.options.maxRetryAfterMs));
+    return retryAfterMs === null ? jittered : Math.max(jittered, retryAfterMs);
   }
 
   private buildPath(request: RequestOptions): string {

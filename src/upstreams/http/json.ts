@@ -2,7 +2,7 @@
  * Parsing and validating upstream bodies, shared by the adapters so that every shape error
  * becomes the same UPSTREAM_BAD_RESPONSE, named after its provider, and never a crash.
  */
-import { isSafeNumber, parse as parseLossless } from 'lossless-json';
+import { isInteger, isSafeNumber, parse as parseLossless } from 'lossless-json';
 import type { z } from 'zod';
 import { GatewayError } from '../../domain/errors.js';
 import { normalizeUpstreamId, type Provider } from '../../domain/ids.js';
@@ -13,7 +13,7 @@ import { providerName, type UpstreamResponse } from './client.js';
  * of being silently rounded (PromptLayer ids are int64; outputs may hold any number).
  */
 export function parseJsonLossless(text: string): unknown {
-  return parseLossless(text, null, (digits) => (isSafeNumber(digits, { approx: true }) ? Number(digits) : digits));
+  return parseLossless(text, null, (digits) => (isInteger(digits) && !isSafeNumber(digits) ? digits : Number(digits)));
 }
 
 export function parseBody<Schema extends z.ZodType>(

@@ -55,6 +55,7 @@ export class PolosAdapter extends HttpExecutionAdapter {
   override async listExecutions({ workflowId, status, first, after }: ListRequest): Promise<ListPage> {
     if (status !== null) throw notSupported('polos', 'filtering executions by status');
     const offset = after === null ? 0 : Number(after);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new GatewayError('BAD_USER_INPUT', 'Invalid cursor.', 'polos');
     const query: Record<string, string> = { limit: String(first + 1), offset: String(offset) };
     if (workflowId !== null) query.workflow_id = workflowId;
     const response = await this.http.request({ path: '/api/v1/workflows/runs', query, endpoint: 'list' });

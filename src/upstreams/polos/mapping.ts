@@ -8,20 +8,21 @@ import type { PolosExecutionBody, PolosRunItem } from './wire.js';
 /** The full body of GET by id, or a list item, which lacks retry count, start and parent. */
 type PolosExecutionLike = PolosRunItem & Partial<PolosExecutionBody>;
 
-const EXECUTION_STATUS: Readonly<Record<string, ExecutionStatus>> = {
-  pending: 'PENDING', // documented, never written by the server
-  queued: 'QUEUED',
-  claimed: 'QUEUED', // a worker took it but has not started
-  running: 'RUNNING',
-  waiting: 'WAITING',
-  pending_cancel: 'CANCELLING',
-  completed: 'COMPLETED',
-  failed: 'FAILED',
-  cancelled: 'CANCELLED',
-};
+/** A Map, not an object: an upstream status such as "constructor" must not match a prototype key. */
+const EXECUTION_STATUS = new Map<string, ExecutionStatus>([
+  ['pending', 'PENDING'], // documented, never written by the server
+  ['queued', 'QUEUED'],
+  ['claimed', 'QUEUED'], // a worker took it but has not started
+  ['running', 'RUNNING'],
+  ['waiting', 'WAITING'],
+  ['pending_cancel', 'CANCELLING'],
+  ['completed', 'COMPLETED'],
+  ['failed', 'FAILED'],
+  ['cancelled', 'CANCELLED'],
+]);
 
 export function toExecution(upstreamId: string, body: PolosExecutionLike): Execution {
-  const known = EXECUTION_STATUS[body.status];
+  const known = EXECUTION_STATUS.get(body.status);
   const status = known ?? 'RUNNING';
   return {
     provider: 'polos',
@@ -32,11 +33,13 @@ export function toExecution(upstreamId: string, body: PolosExecutionLike): Execu
     statusReason: known === undefined ? 'UNKNOWN_UPSTREAM_STATUS' : reason(status, body),
     createdAt: toDateTime(body.created_at),
     startedAt: toDateTime(body.started_at),
-    completedAt: toDateTime(body.completed_at ?? body.cancelled_at),
+    // cancelled_at is set when the cancel is requested; it is the end only once the status says so.
+    completedAt: toDateTime(body.completed_at ?? (status === 'CANCELLED' ? body.cancelled_at : null)),
     progress: null,
     input: (body.payload ?? null) as JsonValue | null,
     // With status queued a non-null error is the last attempt's, kept while Polos retries.
-    error: body.error ? { code: null, message: body.error } : null,
+    // complete_execution never clears it either: a run that succeeded on a retry is not in error.
+    error: body.error && body.status !== 'completed' ? { code: null, message: body.error } : null,
     retryCount: body.retry_count ?? null,
     nodes: [],
     parentId: sameProviderId(body.parent_execution_id),

@@ -8,14 +8,15 @@ import type { ExecutionStatus, StepStatus } from '../../domain/status.js';
 import { isTerminalStepStatus } from '../../domain/status.js';
 import type { PromptLayerNode, PromptLayerResultsBody } from './wire.js';
 
-const NODE_STATUS: Readonly<Record<string, StepStatus>> = {
-  QUEUED: 'QUEUED',
-  RUNNING: 'RUNNING',
-  SUCCESS: 'COMPLETED',
-  FAILED: 'FAILED',
-  FAILURE: 'FAILED', // the older callback docs' spelling
-  SKIPPED: 'SKIPPED',
-};
+/** A Map, not an object: an upstream status such as "constructor" must not match a prototype key. */
+const NODE_STATUS = new Map<string, StepStatus>([
+  ['QUEUED', 'QUEUED'],
+  ['RUNNING', 'RUNNING'],
+  ['SUCCESS', 'COMPLETED'],
+  ['FAILED', 'FAILED'],
+  ['FAILURE', 'FAILED'], // the older callback docs' spelling
+  ['SKIPPED', 'SKIPPED'],
+]);
 
 /** `finished` is true for HTTP 200; `httpStatus` becomes the execution's upstreamStatus. */
 export function toExecution(upstreamId: string, httpStatus: number, body: PromptLayerResultsBody): Execution {
@@ -52,7 +53,7 @@ function toNode(name: string, node: PromptLayerNode): NodeResult {
   return {
     name,
     // Unknown node statuses stay non-terminal; the raw value is kept in upstreamStatus.
-    status: NODE_STATUS[node.status] ?? 'RUNNING',
+    status: NODE_STATUS.get(node.status) ?? 'RUNNING',
     upstreamStatus: node.status,
     value: (node.value ?? null) as JsonValue | null,
     error: node.error_message ?? null,
