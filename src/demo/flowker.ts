@@ -99,7 +99,7 @@ const SORT_FIELDS: ReadonlySet<string> = new Set(['startedAt', 'completedAt']);
 /** Go's `2006-01-02T15:04:05.000Z`, the cursor's sort value format: what toISOString writes. */
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** Go's time.Time{} (year 1), which the cursor decodes an empty completedAt to. */
-const ZERO_TIME = Date.UTC(1, 0, 1) - Date.UTC(1900, 0, 1) + Date.UTC(1900, 0, 1);
+const ZERO_TIME = new Date(0).setUTCFullYear(1, 0, 1);
 
 const problem = (status: number, code: string, title: string, message: string): DemoResponse => json(status, { code, title, message });
 
@@ -154,11 +154,9 @@ export function createFlowker(clock: DemoClock, apiKey: string): DemoUpstream<Fl
     // Mongo's sort: the field, then executionId, both in the one direction; a missing completedAt
     // (null) sorts below every date.
     const direction = sort.order === 'ASC' ? 1 : -1;
-    const compare = (a: StatusBody, b: StatusBody): number => {
-      const byField = (key(a) ?? -Infinity) - (key(b) ?? -Infinity);
-      if (byField !== 0) return direction * byField;
-      return direction * (a.executionId < b.executionId ? -1 : a.executionId > b.executionId ? 1 : 0);
-    };
+    const order = (a: number | string, b: number | string): number => (a < b ? -1 : a > b ? 1 : 0);
+    const compare = (a: StatusBody, b: StatusBody): number =>
+      direction * (order(key(a) ?? -Infinity, key(b) ?? -Infinity) || order(a.executionId, b.executionId));
     // Keyset paging: strictly after the cursor's item in sort order. A null field never matches
     // the range condition, as in Mongo (`$lt`/`$gt` against a date skip null).
     const afterCursor = (body: StatusBody): boolean => {

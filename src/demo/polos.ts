@@ -1,10 +1,25 @@
 /**
- * Simulated Polos orchestrator: `GET /api/v1/executions/{id}`, the full `ExecutionResponse`
- * with the state transitions its database code writes (polos-dev/polos, `orchestrator/src/db/
- * executions.rs` and `workers.rs`; the handler in `api/executions/handlers.rs`).
+ * Simulated Polos orchestrator: run (`POST /api/v1/workflows/{workflow_id}/run`), the full
+ * `ExecutionResponse` (`GET /api/v1/executions/{id}`), cancel (`POST /api/v1/executions/{id}/cancel`)
+ * and the runs list (`GET /api/v1/workflows/runs`), with the state transitions its database code
+ * writes (polos-dev/polos, `orchestrator/src/db/executions.rs` and `workers.rs`; the handlers in
+ * `api/executions/handlers.rs` and `api/workflows/handlers.rs`).
  */
+import { randomUUID } from 'node:crypto';
 import type { JsonValue } from '../domain/execution.js';
-import { empty, json, parseUuid, type DemoExample, type DemoRequest, type DemoResponse, type DemoUpstream } from './http.js';
+import {
+  empty,
+  isJsonObject,
+  json,
+  parseJsonBody,
+  parseUuid,
+  text,
+  type DemoExample,
+  type DemoRequest,
+  type DemoResponse,
+  type DemoUpstream,
+  type DemoWorkflow,
+} from './http.js';
 import { ExecutionStore, type DemoClock, type Moment, type WallTime } from './timeline.js';
 
 /** What happens to an execution at one moment; the first event creates it. */
@@ -27,6 +42,15 @@ export interface PolosRunPlan {
   readonly events: readonly PolosEvent[];
 }
 
+/** A workflow deployed on the demo orchestrator, and what one run of it does. */
+export interface PolosWorkflow {
+  readonly id: string;
+  readonly description: string;
+  readonly exampleInput: JsonValue;
+  /** The executions one run creates: the started one first, then the sub-workflows it invokes. */
+  readonly run: (root: { readonly id: string; readonly payload: JsonValue; readonly sessionId: string }, newId: () => string) => readonly PolosRunPlan[];
+}
+
 export interface PolosCredentials {
   readonly apiKey: string;
   readonly projectId: string;
@@ -36,7 +60,7 @@ export interface PolosCredentials {
 interface ExecutionResponse {
   readonly id: string;
   readonly workflow_id: string;
-  readonly status: 'queued' | 'claimed' | 'running' | 'waiting' | 'completed' | 'failed';
+  readonly status: 'queued' | 'claimed' | 'running' | 'waiting' | 'pending_cancel' | 'completed' | 'failed' | 'cancelled';
   readonly payload: JsonValue;
   readonly result: JsonValue;
   readonly error: string | null;
@@ -61,17 +85,160 @@ interface ExecutionResponse {
 }
 
 const EXECUTION_PATH = /^\/api\/v1\/executions\/([^/]+)$/;
+const CANCEL_PATH = /^\/api\/v1\/executions\/([^/]+)\/cancel$/;
+const RUN_PATH = /^\/api\/v1\/workflows\/([^/]+)\/run$/;
+const RUNS_PATH = '/api/v1/workflows/runs';
 const DEPLOYMENT_ID = 'demo-deployment-1';
+/** How long a worker takes to confirm a cancel (nominal ms): `pending_cancel` until then. */
+export const CANCEL_CONFIRM_MS = 2_000;
+/** What `cancel_execution` accepts, and marks in the tree; anything else "cannot be cancelled". */
+const CANCELLABLE: ReadonlySet<ExecutionResponse['status']> = new Set(['queued', 'running', 'waiting', 'claimed', 'pending_cancel']);
+const DEFAULT_RUNS_LIMIT = 50;
 
 const error = (status: number, message: string, errorType: string): DemoResponse => json(status, { error: message, error_type: errorType });
+// chrono's to_rfc3339 writes the UTC offset as +00:00, not Z.
+const rfc3339 = (date: Date): string => date.toISOString().replace('Z', '+00:00');
 
 export function createPolos(clock: DemoClock, credentials: PolosCredentials): DemoUpstream<PolosRunPlan> {
   const store = new ExecutionStore<ExecutionResponse>(clock);
+  /** Every plan by execution id: the parent links that cancel walks, both ways. */
+  const plans = new Map<string, PolosRunPlan>();
+  const add = (plan: PolosRunPlan, startMs?: number) => {
+    store.add(plan.id, (wallTime) => moments(plan, wallTime), startMs);
+    plans.set(plan.id, plan);
+  };
+  const ancestors = (id: string): string[] => {
+    const found: string[] = [];
+    for (let parent = plans.get(id)?.parent?.id; parent !== undefined && !found.includes(parent); parent = plans.get(parent)?.parent?.id) found.push(parent);
+    return found;
+  };
+
+  function run(request: DemoRequest, rawWorkflowId: string): DemoResponse {
+    // axum's Json extractor: 415 without a JSON content type, 400 for bad JSON, 422 for the wrong shape.
+    if (!/^application\/([\w.+-]+\+)?json\b/i.test(request.header('content-type') ?? '')) {
+      return text(415, 'Expected request with `Content-Type: application/json`');
+    }
+    const parsed = parseJsonBody(request.body);
+    if (!parsed) return text(400, 'Failed to parse the request body as JSON');
+    if (!isJsonObject(parsed.value) || !('payload' in parsed.value)) {
+      return text(422, 'Failed to deserialize the JSON body into the target type: missing field `payload`');
+    }
+    const workflowId = decodePathSegment(rawWorkflowId);
+    const sessionId = typeof parsed.value.session_id === 'string' ? parsed.value.session_id : randomUUID();
+    const root = { id: randomUUID(), payload: parsed.value.payload ?? null, sessionId };
+    const workflow = POLOS_WORKFLOWS.find((candidate) => candidate.id === workflowId) ?? (DEPLOYED.has(workflowId) ? genericWorkflow(workflowId) : null);
+    // Polos does not check the workflow id: the run of an unknown one is created all the same, and
+    // stays queued, since no worker serves it (nor does the runs list show it: it joins deployed workflows).
+    const created = workflow ? workflow.run(root, randomUUID) : [{ ...root, workflowId, events: [{ atMs: 0, to: 'queued' as const }] }];
+    const startMs = clock.now();
+    for (const plan of created) add(plan, startMs);
+    const execution = store.stateOf(root.id);
+    if (!execution) throw new Error(`Polos demo execution ${root.id} did not start.`);
+    return json(200, { execution_id: root.id, created_at: execution.created_at });
+  }
+
+  /**
+   * `cancel_execution`: the target, its descendants and its ancestors (not its siblings), those
+   * not yet terminal, become `pending_cancel` with cancelled_at and cancelled_by "manual"; the
+   * handler then marks those without a worker `cancelled` at once, and a worker confirms the
+   * others a little later. Sub-workflows not spawned yet never will be.
+   */
+  function cancel(rawId: string): DemoResponse {
+    const id = parseUuid(rawId);
+    if (id === null) return error(400, 'Invalid execution ID', 'BAD_REQUEST');
+    const target = store.stateOf(id);
+    if (!target) return error(404, 'Execution not found', 'CANCELLATION_ERROR');
+    if (!CANCELLABLE.has(target.status)) return error(400, `Execution cannot be cancelled (status: ${target.status})`, 'CANCELLATION_ERROR');
+
+    const tree = new Set([id, ...ancestors(id)]);
+    const below = [id];
+    for (let current = below.pop(); current !== undefined; current = below.pop()) {
+      for (const plan of plans.values()) {
+        if (plan.parent?.id === current && !tree.has(plan.id)) {
+          tree.add(plan.id);
+          below.push(plan.id);
+        }
+      }
+    }
+    // Sub-workflows that a cancelled ancestor had yet to spawn: it never will (its existing ones stay).
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const plan of plans.values()) {
+        if (plan.parent && tree.has(plan.parent.id) && !tree.has(plan.id) && store.stateOf(plan.id) === undefined) {
+          tree.add(plan.id);
+          grew = true;
+        }
+      }
+    }
+    for (const member of tree) {
+      store.rewrite(member, (state, nowMs, wallTime) => {
+        if (!CANCELLABLE.has(state.status)) return [];
+        const pending: ExecutionResponse = { ...state, status: 'pending_cancel', cancelled_at: rfc3339(wallTime(nowMs)), cancelled_by: 'manual' };
+        const cancelled: ExecutionResponse = { ...pending, status: 'cancelled', assigned_to_worker: null };
+        // A worker holds it while claimed or running; queued and waiting executions have none to ask.
+        const hasWorker = state.assigned_to_worker !== null && ['claimed', 'running', 'pending_cancel'].includes(state.status);
+        return hasWorker ? [{ atMs: nowMs, state: pending }, { atMs: nowMs + CANCEL_CONFIRM_MS, state: cancelled }] : [{ atMs: nowMs, state: cancelled }];
+      });
+    }
+    const after = store.stateOf(id);
+    if (!after) throw new Error(`Polos demo execution ${id} vanished on cancel.`);
+    return json(200, { execution_id: rawId, status: after.status, cancelled_at: after.cancelled_at ?? rfc3339(new Date(clock.now())) });
+  }
+
+  /**
+   * `get_workflow_runs`: deployed workflows of type `workflow` only, newest first, by offset.
+   * (The real handler guards this route with a user session check; the demo takes the API key.)
+   */
+  function runs(query: URLSearchParams): DemoResponse {
+    const numbers: Record<'limit' | 'offset', number> = { limit: DEFAULT_RUNS_LIMIT, offset: 0 };
+    for (const name of ['limit', 'offset'] as const) {
+      const raw = query.get(name);
+      if (raw === null) continue;
+      if (!/^[+-]?\d{1,18}$/.test(raw)) return text(400, `Failed to deserialize query string: ${name}: invalid digit found in string`);
+      numbers[name] = Number(raw);
+    }
+    // Postgres refuses a negative LIMIT or OFFSET; the handler answers its error as a 500.
+    const workflowType = query.get('workflow_type') ?? 'workflow';
+    if (numbers.limit < 0 || numbers.offset < 0) return error(500, `Failed to get ${workflowType} executions`, 'INTERNAL_ERROR');
+    const workflowId = query.get('workflow_id');
+    // Unparseable times are ignored, as the handler's `.ok()` does.
+    const since = Date.parse(query.get('start_time') ?? '');
+    const until = Date.parse(query.get('end_time') ?? '');
+    const items = store
+      .current()
+      .reverse()
+      .map(({ state }) => state)
+      .filter((execution) => workflowType === 'workflow' && DEPLOYED.has(execution.workflow_id))
+      .filter((execution) => workflowId === null || execution.workflow_id === workflowId)
+      .filter((execution) => (Number.isNaN(since) || Date.parse(execution.created_at) >= since) && (Number.isNaN(until) || Date.parse(execution.created_at) <= until))
+      // ORDER BY created_at DESC; among equal times, the later added first (the sort is stable).
+      .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
+      .slice(numbers.offset, numbers.offset + numbers.limit)
+      .map(({ id, root_execution_id, workflow_id, session_id, created_at, status, completed_at, payload, result, error: failure }) => ({
+        id,
+        root_execution_id,
+        workflow_id,
+        session_id,
+        created_at,
+        status,
+        completed_at,
+        payload,
+        result,
+        error: failure,
+      }));
+    return json(200, items);
+  }
+
   return {
-    add: (plan, startMs) => store.add(plan.id, (wallTime) => moments(plan, wallTime), startMs),
+    add,
     handle(request) {
       const denied = authenticate(request, credentials);
       if (denied) return denied;
+      const runMatch = RUN_PATH.exec(request.path);
+      if (request.method === 'POST' && runMatch?.[1]) return run(request, runMatch[1]);
+      const cancelMatch = CANCEL_PATH.exec(request.path);
+      if (request.method === 'POST' && cancelMatch?.[1]) return cancel(cancelMatch[1]);
+      if (request.method === 'GET' && request.path === RUNS_PATH) return runs(request.query);
       const match = EXECUTION_PATH.exec(request.path);
       if (request.method !== 'GET' || !match?.[1]) return empty(404);
       const id = parseUuid(match[1]);
@@ -82,6 +249,14 @@ export function createPolos(clock: DemoClock, credentials: PolosCredentials): De
     },
   };
 }
+
+const decodePathSegment = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
 
 /**
  * The orchestrator's messages. It reads the project from the key and ignores X-Project-ID on this
@@ -102,8 +277,7 @@ function authenticate(request: DemoRequest, { apiKey, projectId }: PolosCredenti
 }
 
 function moments(plan: PolosRunPlan, wallTime: WallTime): Moment<ExecutionResponse>[] {
-  // chrono's to_rfc3339 writes the UTC offset as +00:00, not Z.
-  const rfc3339 = (atMs: number) => wallTime(atMs).toISOString().replace('Z', '+00:00');
+  const at = (atMs: number) => rfc3339(wallTime(atMs));
   const [first] = plan.events;
   if (!first) throw new Error(`Polos demo execution ${plan.id} has no events.`);
   let execution: ExecutionResponse = {
@@ -113,7 +287,7 @@ function moments(plan: PolosRunPlan, wallTime: WallTime): Moment<ExecutionRespon
     payload: plan.payload,
     result: null,
     error: null,
-    created_at: rfc3339(first.atMs),
+    created_at: at(first.atMs),
     started_at: null,
     completed_at: null,
     deployment_id: DEPLOYMENT_ID,
@@ -134,7 +308,7 @@ function moments(plan: PolosRunPlan, wallTime: WallTime): Moment<ExecutionRespon
     run_timeout_seconds: null,
   };
   return plan.events.map((event) => {
-    execution = apply(execution, event, rfc3339(event.atMs));
+    execution = apply(execution, event, at(event.atMs));
     return { atMs: event.atMs, state: execution };
   });
 }
@@ -244,3 +418,102 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
     },
   },
 ];
+
+const textIn = (payload: JsonValue, key: string, fallback: string): string => {
+  const value = isJsonObject(payload) ? payload[key] : undefined;
+  return typeof value === 'string' && value !== '' ? value : fallback;
+};
+
+/** The workflows `startExecution` starts on the demo orchestrator. */
+export const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
+  {
+    id: 'research_agent',
+    description: 'Polos "research_agent": runs, waits on a "summarize" sub-workflow from 5 s, completes at 20 s; cancel it (or its child) to cancel both',
+    exampleInput: { topic: 'Durable execution for AI agents' },
+    run: ({ id, payload, sessionId }, newId) => {
+      const topic = textIn(payload, 'topic', 'Durable execution for AI agents');
+      const child = newId();
+      return [
+        {
+          id,
+          workflowId: 'research_agent',
+          payload,
+          sessionId,
+          events: [
+            { atMs: 0, to: 'queued' },
+            { atMs: 1_000, to: 'claimed', worker: WORKER_A },
+            { atMs: 2_000, to: 'running' },
+            // invoke_and_wait: the child is created, and the parent waits on it.
+            { atMs: 5_000, to: 'waiting' },
+            { atMs: 14_000, to: 'queued' },
+            { atMs: 15_000, to: 'claimed', worker: WORKER_A },
+            { atMs: 16_000, to: 'running' },
+            { atMs: 20_000, to: 'completed', result: { topic, sections: 3, summary: 'Checkpoint every step; resume, never restart.' } },
+          ],
+        },
+        {
+          id: child,
+          workflowId: 'summarize',
+          payload: { topic, urls: ['https://polos.dev/docs', 'https://example.org/durable-agents'] },
+          sessionId,
+          parent: { id, rootId: id, stepKey: 'summarize_sources' },
+          events: [
+            { atMs: 5_000, to: 'queued' },
+            { atMs: 6_000, to: 'claimed', worker: WORKER_B },
+            { atMs: 7_000, to: 'running' },
+            { atMs: 14_000, to: 'completed', result: { summaries: 2, keyPoint: 'Persist step outputs so that a resumed run skips finished work.' } },
+          ],
+        },
+      ];
+    },
+  },
+  {
+    id: 'summarize',
+    description: 'Polos "summarize": queued, claimed, running, completed at 10 s',
+    exampleInput: { text: 'Polos persists every step, so a crashed worker resumes where it stopped.' },
+    run: ({ id, payload, sessionId }) => {
+      const input = textIn(payload, 'text', '');
+      return [
+        {
+          id,
+          workflowId: 'summarize',
+          payload,
+          sessionId,
+          events: [
+            { atMs: 0, to: 'queued' },
+            { atMs: 1_000, to: 'claimed', worker: WORKER_B },
+            { atMs: 2_000, to: 'running' },
+            { atMs: 10_000, to: 'completed', result: { summary: input === '' ? 'Nothing to summarize.' : `${input.split(/\s+/).slice(0, 8).join(' ')}…`, words: input.split(/\s+/).filter(Boolean).length } },
+          ],
+        },
+      ];
+    },
+  },
+];
+
+/** The workflows `startExecution` can start, for the start-up banner. */
+export const POLOS_STARTABLE: readonly DemoWorkflow[] = POLOS_WORKFLOWS.map(({ id, description, exampleInput }) => ({ workflowId: id, description, input: exampleInput }));
+
+/** Deployed on the demo orchestrator: the ones above and those of the seeded executions (the runs list shows only these). */
+const DEPLOYED: ReadonlySet<string> = new Set([...POLOS_WORKFLOWS.map((workflow) => workflow.id), ...POLOS_DEMO.map((example) => example.plan.workflowId)]);
+
+/** A run of a deployed workflow the demo has no story for (those of the seeded executions): it just completes. */
+const genericWorkflow = (workflowId: string): PolosWorkflow => ({
+  id: workflowId,
+  description: '',
+  exampleInput: {},
+  run: ({ id, payload, sessionId }) => [
+    {
+      id,
+      workflowId,
+      payload,
+      sessionId,
+      events: [
+        { atMs: 0, to: 'queued' },
+        { atMs: 1_000, to: 'claimed', worker: WORKER_A },
+        { atMs: 2_000, to: 'running' },
+        { atMs: 12_000, to: 'completed', result: { ok: true } },
+      ],
+    },
+  ],
+});

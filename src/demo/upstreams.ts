@@ -2,12 +2,14 @@
  * Embedded demo upstreams for `npm start` without configuration: simulated Flowker, PromptLayer
  * and Polos APIs in this process, on one local port (one path prefix each), speaking their real
  * wire formats, with a handful of executions that move through their statuses over about 30 s
- * and then stay terminal.
+ * and then stay terminal, and workflows to start more (which play the same way from their
+ * start), cancel (Polos) and list (Flowker, Polos).
  */
-import { startDemoServer, type DemoExample, type DemoUpstream } from './http.js';
-import { createFlowker, FLOWKER_DEMO } from './flowker.js';
-import { createPolos, POLOS_DEMO } from './polos.js';
-import { createPromptLayer, PROMPTLAYER_DEMO } from './promptlayer.js';
+import type { JsonValue } from '../domain/execution.js';
+import { startDemoServer, type DemoExample, type DemoUpstream, type DemoWorkflow } from './http.js';
+import { createFlowker, FLOWKER_DEMO, FLOWKER_STARTABLE } from './flowker.js';
+import { createPolos, POLOS_DEMO, POLOS_STARTABLE } from './polos.js';
+import { createPromptLayer, PROMPTLAYER_DEMO, PROMPTLAYER_STARTABLE } from './promptlayer.js';
 import type { DemoClock } from './timeline.js';
 
 export type DemoProvider = 'flowker' | 'promptlayer' | 'polos';
@@ -17,9 +19,21 @@ export interface DemoUpstreams {
   readonly env: Readonly<Record<string, string>>;
   /** The demo executions as gateway global ids, with a one-line description each. */
   readonly examples: readonly { id: string; description: string }[];
+  /**
+   * The workflows `startExecution` can start on the demo, as its input names them: `provider`
+   * (upper-case it for the GraphQL `Provider` enum), `workflowId`, and an `input` they accept.
+   */
+  readonly workflows: readonly DemoStartableWorkflow[];
   /** Requests the demo upstreams received (every one, auth failures included), per provider or in all. */
   readonly stats: { requests(provider?: DemoProvider): number };
   close(): Promise<void>;
+}
+
+export interface DemoStartableWorkflow {
+  readonly provider: DemoProvider;
+  readonly workflowId: string;
+  readonly description: string;
+  readonly input: JsonValue;
 }
 
 export interface DemoOptions {
@@ -68,6 +82,11 @@ export async function startDemoUpstreams(options: DemoOptions = {}): Promise<Dem
       POLOS_PROJECT_ID,
     },
     examples,
+    workflows: [
+      ...startable('flowker', FLOWKER_STARTABLE),
+      ...startable('promptlayer', PROMPTLAYER_STARTABLE),
+      ...startable('polos', POLOS_STARTABLE),
+    ],
     stats: { requests: (provider) => server.requests(provider) },
     close: () => server.close(),
   };
@@ -84,3 +103,6 @@ function seed<Plan extends { readonly id: string }>(
     return { id: `${provider}:${plan.id}`, description };
   });
 }
+
+const startable = (provider: DemoProvider, workflows: readonly DemoWorkflow[]): DemoStartableWorkflow[] =>
+  workflows.map(({ workflowId, description, input }) => ({ provider, workflowId, description, input }));

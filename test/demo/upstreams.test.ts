@@ -73,6 +73,15 @@ describe('demo upstreams', () => {
       `polos:${POLOS_FAILS}`,
     ]);
     for (const example of demo.examples) expect(example.description).not.toBe('');
+    expect(demo.workflows.map(({ provider, workflowId }) => [provider, workflowId])).toEqual([
+      ['flowker', '0d000000-0000-4000-8000-0000000000f1'],
+      ['flowker', '0d000000-0000-4000-8000-0000000000f2'],
+      ['promptlayer', 'support-triage'],
+      ['promptlayer', 'refund-assistant'],
+      ['polos', 'research_agent'],
+      ['polos', 'summarize'],
+    ]);
+    for (const workflow of demo.workflows) expect(workflow.description).not.toBe('');
   });
 
   describe('Flowker', () => {
@@ -82,7 +91,7 @@ describe('demo upstreams', () => {
       expect(pending.status).toBe(200);
       expect(pending.body).toEqual({
         executionId: FLOWKER_DONE,
-        workflowId: '0d000000-0000-4000-8000-0000000000f1',
+        workflowId: '0d000000-0000-4000-8000-0000000000f2',
         status: 'pending',
         currentStepNumber: 0,
         totalSteps: 4,
@@ -330,6 +339,8 @@ it('lets the gateway query every demo execution', async () => {
     ]);
     expect(response.data?.executions[1].error).toEqual({ code: 'FLK-0504', message: 'FLK-0504: node "charge-card" failed: upstream returned 502' });
     expect(response.data?.executions[5].parent).toEqual({ id: `polos:${POLOS_PARENT}` });
+    // Completed on its second attempt: Polos still carries the first attempt's error, the gateway does not.
+    expect(response.data?.executions[6]).toMatchObject({ status: 'COMPLETED', retryCount: 1, error: null });
   } finally {
     await gateway.close();
   }
