@@ -18,16 +18,28 @@ async function main(): Promise<void> {
 
 function printBanner(gateway: Gateway, demo: DemoUpstreams | null): void {
   const lines = [`\nexecution-gateway ready: ${gateway.url}`];
-  if (demo) {
-    const [first] = demo.examples;
-    lines.push('No upstream configured: serving embedded demo upstreams. Demo executions:');
-    for (const example of demo.examples) lines.push(`  ${example.id.padEnd(52)} ${example.description}`);
-    if (first) {
-      const query = `{ execution(id: "${first.id}") { id status progress { completed total } output error { message } } }`;
-      lines.push('Try:', `  curl -s ${gateway.url} -H 'content-type: application/json' \\`, `    -d '${JSON.stringify({ query })}'`);
-    }
-  }
+  if (demo) lines.push(...demoGuide(gateway.url, demo));
   process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+/** What a new user can paste at once: the demo ids, one query, and one start mutation. */
+function demoGuide(url: string, demo: DemoUpstreams): string[] {
+  const curl = (query: string) => [`  curl -s ${url} -H 'content-type: application/json' \\`, `    -d '${JSON.stringify({ query })}'`];
+  const lines = ['No upstream configured: serving embedded demo upstreams. Demo executions:'];
+  for (const example of demo.examples) lines.push(`  ${example.id.padEnd(52)} ${example.description}`);
+  lines.push('Workflows you can start:');
+  for (const workflow of demo.workflows) lines.push(`  ${`${workflow.provider} ${workflow.workflowId}`.padEnd(52)} ${workflow.description}`);
+  const [example] = demo.examples;
+  if (example) {
+    lines.push('Query one:', ...curl(`{ execution(id: "${example.id}") { id status progress { completed total } output error { message } } }`));
+  }
+  const [workflow] = demo.workflows;
+  if (workflow) {
+    const input = JSON.stringify(workflow.input).replace(/"(\w+)":/g, '$1:');
+    const mutation = `mutation { startExecution(input: { provider: ${workflow.provider.toUpperCase()}, workflowId: "${workflow.workflowId}", input: ${input} }) { idempotencyKey execution { id status } } }`;
+    lines.push('Start one (then watch it with `subscription { executionUpdated(id: "…") { status progress { completed total } } }`):', ...curl(mutation));
+  }
+  return lines;
 }
 
 function stopOnSignals(gateway: Gateway, demo: DemoUpstreams | null, logger: ReturnType<typeof createLogger>): void {

@@ -13,6 +13,9 @@ import { PolosExecutionBody, PolosRunBody, PolosRunsBody } from './wire.js';
 
 const isEmptyNotFound = (status: number, body: string): boolean => status === 500 && body.trim() === '';
 
+/** Cancel looks the execution up (for its project) before anything else; for an unknown id that lookup is this 500. */
+const isUnknownOnCancel = (status: number, body: string): boolean => status === 500 && body.includes('Failed to get execution');
+
 export class PolosAdapter extends HttpExecutionAdapter {
   readonly provider = 'polos' as const;
 
@@ -44,9 +47,14 @@ export class PolosAdapter extends HttpExecutionAdapter {
 
   /** Asynchronous, and it spreads through the tree: descendants and ancestors are cancelled too. */
   override async cancelExecution(upstreamId: string): Promise<void> {
-    const response = await this.http.request({ method: 'POST', path: `/api/v1/executions/${upstreamId}/cancel`, endpoint: 'cancel' });
+    const response = await this.http.request({
+      method: 'POST',
+      path: `/api/v1/executions/${upstreamId}/cancel`,
+      endpoint: 'cancel',
+      handles: isUnknownOnCancel,
+    });
     if (response.status === 200) return;
-    if (response.status === 404) throw new GatewayError('NOT_FOUND', `Polos has no execution ${upstreamId}.`, 'polos');
+    if (response.status === 404 || isUnknownOnCancel(response.status, response.body)) throw new GatewayError('NOT_FOUND', `Polos has no execution ${upstreamId}.`, 'polos');
     if (response.status >= 400 && response.status < 500) throw rejectedInput('polos', response, 'cancel request');
     throw unexpectedStatus('polos', response, 'the cancel request');
   }
