@@ -84,10 +84,12 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     res.send(await options.metrics.registry.metrics());
   });
   options.beforeGraphQL?.(app);
+  // With no allowed origin, cors() does nothing but call next(): keep it off the request path.
+  const corsHandlers = options.corsOrigins.length > 0 ? [cors({ origin: corsOrigin(options.corsOrigins), credentials: false, maxAge: 600 })] : [];
   app.use(
     '/graphql',
     withRequestContext,
-    cors({ origin: corsOrigin(options.corsOrigins), credentials: false, maxAge: 600 }),
+    ...corsHandlers,
     requireKey(options.keyCheck),
     express.json({ limit: options.maxBodyBytes }),
     limitBatch(options.maxBatchOperations),

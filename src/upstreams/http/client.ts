@@ -171,6 +171,13 @@ export class UpstreamHttpClient {
     const started = performance.now();
     const remaining = Math.max(1, deadline - Date.now());
     let outcome = 'error';
+    // Not AbortSignal.timeout(): that timer cannot be cancelled, so every attempt would leave one
+    // behind that fires (and builds a DOMException) seconds after the answer. Same reason, cleared.
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      Math.min(remaining, this.options.attemptTimeoutMs),
+    ).unref();
     try {
       const response = await this.pool.request({
         method,
@@ -182,7 +189,7 @@ export class UpstreamHttpClient {
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: request.body === undefined ? null : JSON.stringify(request.body),
-        signal: AbortSignal.timeout(Math.min(remaining, this.options.attemptTimeoutMs)),
+        signal: timeout.signal,
       });
       outcome = String(response.statusCode);
       const body = this.scrub(await readCapped(response.body, this.options.maxResponseBytes, this.provider));
@@ -192,6 +199,7 @@ export class UpstreamHttpClient {
       outcome = transportOutcome(error);
       throw this.transportFailure(error);
     } finally {
+      clearTimeout(timer);
       this.options.observer?.onAttempt?.({
         provider: this.provider,
         endpoint: request.endpoint,
