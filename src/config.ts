@@ -69,6 +69,12 @@ const EnvSchema = z.object({
   /** How long SIGTERM waits for in-flight operations before closing connections. */
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+  /** Prefix of every Redis key and channel: shared by the replicas of one deployment, by nothing else. */
+  REDIS_KEY_PREFIX: z.string().min(1).default('execution-gateway:'),
+  /** Per-execution poll lease: renewed every third of it; a replica that stops renewing loses it after this. */
+  REDIS_LEASE_MS: int(5_000, 30),
+  /** A Redis command slower than this fails, and the gateway carries on as if Redis were away. */
+  REDIS_COMMAND_TIMEOUT_MS: int(500, 10),
 });
 
 export interface UpstreamConfig {
@@ -102,6 +108,8 @@ export interface Config {
   };
   readonly shutdownTimeoutMs: number;
   readonly redisUrl: string | null;
+  /** Used only when redisUrl is set. */
+  readonly redis: { readonly keyPrefix: string; readonly leaseMs: number; readonly commandTimeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -158,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL ?? null,
+    redis: { keyPrefix: e.REDIS_KEY_PREFIX, leaseMs: e.REDIS_LEASE_MS, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
   };
 }
 

@@ -39,3 +39,29 @@ export class MemoryTerminalCache implements TerminalCache {
     if (isTerminal(execution)) this.lru.set(globalId, execution);
   }
 }
+
+/**
+ * A near cache in front of a far one: with replicas, this process's LRU in front of the cache
+ * they share (Redis). A far hit is kept near, so each replica asks the far cache once per execution.
+ */
+export class TieredTerminalCache implements TerminalCache {
+  constructor(
+    private readonly near: TerminalCache,
+    private readonly far: TerminalCache,
+    private readonly observer: CacheObserver = {},
+  ) {}
+
+  async get(globalId: string): Promise<Execution | undefined> {
+    let execution = await this.near.get(globalId);
+    if (!execution) {
+      execution = await this.far.get(globalId);
+      if (execution) await this.near.set(globalId, execution);
+    }
+    this.observer.onLookup?.(execution !== undefined);
+    return execution;
+  }
+
+  async set(globalId: string, execution: Execution): Promise<void> {
+    await Promise.all([this.near.set(globalId, execution), this.far.set(globalId, execution)]);
+  }
+}

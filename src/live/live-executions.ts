@@ -1,9 +1,10 @@
 /**
- * Subscribers in, pollers out. Each watched execution gets exactly one poller in this process,
- * reference-counted across its subscribers and stopped when the last one leaves; each
- * subscriber gets the current snapshot at once, then every observable change, and its stream
- * ends after the terminal (or not-found) event. Every resource a watch takes is released when
- * its stream ends, however it ends.
+ * Subscribers in, pollers out. Each watched execution is reference-counted across its
+ * subscribers in this process and polled by at most one poller, here or, with replicas, on
+ * whichever replica the PollCoordinator elects (this one contends while it has subscribers);
+ * each subscriber gets the current snapshot at once, then every observable change, and its
+ * stream ends after the terminal (or not-found) event. Every resource a watch takes is released
+ * when its stream ends, however it ends.
  */
 import { Repeater } from '@repeaterjs/repeater';
 import pThrottle from 'p-throttle';
@@ -13,6 +14,7 @@ import { formatGlobalId, type ExecutionRef, type Provider } from '../domain/ids.
 import type { ExecutionReader } from '../executions/reader.js';
 import { hasObservableChange } from './change.js';
 import { topicFor, type LiveEvent } from './events.js';
+import { LocalPollCoordinator, type PollCoordinator } from './poll-coordinator.js';
 import { ExecutionPoller, type PollerOptions } from './poller.js';
 import type { PubSub } from './pubsub.js';
 
@@ -26,26 +28,32 @@ export interface LiveObserver {
   onSubscribersChanged?(delta: number): void;
 }
 
-interface PollerEntry {
-  readonly poller: ExecutionPoller;
+interface WatchEntry {
+  readonly ref: ExecutionRef;
+  readonly globalId: string;
   subscribers: number;
+  /** Set while this replica is the execution's poller. */
+  poller: ExecutionPoller | null;
 }
 
 export class LiveExecutions {
-  private readonly pollers = new Map<string, PollerEntry>();
+  private readonly watched = new Map<string, WatchEntry>();
   private readonly gates = new Map<Provider, () => Promise<void>>();
+  private polling = 0;
 
   constructor(
     private readonly reader: ExecutionReader,
     private readonly pubsub: PubSub<LiveEvent>,
     private readonly options: LiveOptions,
     private readonly observer: LiveObserver = {},
+    private readonly coordinator: PollCoordinator = new LocalPollCoordinator(),
   ) {
     if (!(options.maxPollsPerSecond > 0)) throw new TypeError(`maxPollsPerSecond must be positive, got ${options.maxPollsPerSecond}.`);
   }
 
+  /** Executions this process polls (with replicas: those whose lease it holds). */
   get activePollers(): number {
-    return this.pollers.size;
+    return this.polling;
   }
 
   /** One execution's events: current snapshot, each change, then the terminal event. */
@@ -65,13 +73,20 @@ export class LiveExecutions {
         void push(event);
         if (event.type === 'not_found' || (event.type === 'snapshot' && isTerminal(event.execution))) stop();
       };
-      const unsubscribe = await this.pubsub.subscribe(topicFor(globalId), deliver);
+      let heard = false;
+      const unsubscribe = await this.pubsub.subscribe(topicFor(globalId), (event) => {
+        heard = true;
+        deliver(event);
+      });
       const entry = this.acquire(ref, globalId);
       this.observer.onSubscribersChanged?.(1);
-      if (entry.poller.latest) deliver(entry.poller.latest);
+      // The current state, from this process's poller or the one another replica recorded. An
+      // event heard while reading it is at least as new: replaying the read one would go back.
+      const latest = entry.poller?.latest ?? (await this.coordinator.latest(globalId));
+      if (latest && !heard) deliver(latest);
       await stop;
       this.observer.onSubscribersChanged?.(-1);
-      this.release(globalId, entry);
+      this.release(entry);
       await unsubscribe();
     });
   }
@@ -82,44 +97,65 @@ export class LiveExecutions {
     return Repeater.merge([...unique.values()].map((ref) => this.watch(ref)));
   }
 
+  /** Stops polling and gives up every lease, so that other replicas take over at once. */
   async close(): Promise<void> {
-    for (const { poller } of this.pollers.values()) poller.stop();
-    this.pollers.clear();
-    this.observer.onPollersChanged?.(0);
+    await Promise.all([...this.watched.values()].map((entry) => this.forget(entry)));
   }
 
-  private acquire(ref: ExecutionRef, globalId: string): PollerEntry {
-    const existing = this.pollers.get(globalId);
+  private acquire(ref: ExecutionRef, globalId: string): WatchEntry {
+    const existing = this.watched.get(globalId);
     if (existing) {
       existing.subscribers++;
       return existing;
     }
-    const poller: ExecutionPoller = new ExecutionPoller(ref, this.options, {
-      reader: this.reader,
-      publish: (event) => this.pubsub.publish(topicFor(globalId), event),
-      gate: this.gateFor(ref.provider),
-      onFinished: () => this.forget(globalId, poller),
-    });
-    const entry: PollerEntry = { poller, subscribers: 1 };
-    this.pollers.set(globalId, entry);
-    this.observer.onPollersChanged?.(this.pollers.size);
-    poller.start();
+    const entry: WatchEntry = { ref, globalId, subscribers: 1, poller: null };
+    this.watched.set(globalId, entry);
+    this.coordinator.contend(globalId, { onGranted: () => this.startPolling(entry), onLost: () => this.stopPolling(entry) });
     return entry;
   }
 
-  private release(globalId: string, entry: PollerEntry): void {
+  private release(entry: WatchEntry): void {
     entry.subscribers--;
-    if (entry.subscribers === 0) {
-      entry.poller.stop();
-      this.forget(globalId, entry.poller);
-    }
+    if (entry.subscribers === 0) void this.forget(entry);
   }
 
-  /** Only if it is still the id's current poller: a finished one may have been replaced. */
-  private forget(globalId: string, poller: ExecutionPoller): void {
-    if (this.pollers.get(globalId)?.poller !== poller) return;
-    this.pollers.delete(globalId);
-    this.observer.onPollersChanged?.(this.pollers.size);
+  /** A new poller each time: its first poll publishes the current state, whoever polled before. */
+  private startPolling(entry: WatchEntry): void {
+    const poller = new ExecutionPoller(entry.ref, this.options, {
+      reader: this.reader,
+      publish: (event) => this.publish(entry.globalId, event),
+      gate: this.gateFor(entry.ref.provider),
+      onFinished: () => void this.forget(entry),
+    });
+    entry.poller = poller;
+    this.countPollers(+1);
+    poller.start();
+  }
+
+  private stopPolling(entry: WatchEntry): void {
+    if (!entry.poller) return;
+    entry.poller.stop();
+    entry.poller = null;
+    this.countPollers(-1);
+  }
+
+  /** Only if it is still the id's current entry: a finished one may have been replaced. */
+  private async forget(entry: WatchEntry): Promise<void> {
+    if (this.watched.get(entry.globalId) !== entry) return;
+    this.watched.delete(entry.globalId);
+    this.stopPolling(entry);
+    await this.coordinator.withdraw(entry.globalId);
+  }
+
+  /** Recorded first: a subscriber joining in between reads it, one joining after hears it. */
+  private async publish(globalId: string, event: LiveEvent): Promise<void> {
+    await this.coordinator.record(globalId, event);
+    await this.pubsub.publish(topicFor(globalId), event);
+  }
+
+  private countPollers(delta: number): void {
+    this.polling += delta;
+    this.observer.onPollersChanged?.(this.polling);
   }
 
   private gateFor(provider: Provider): () => Promise<void> {

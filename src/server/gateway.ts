@@ -13,14 +13,12 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { Config } from '../config.js';
 import { ExecutionCommands } from '../executions/commands.js';
 import { ExecutionReader } from '../executions/reader.js';
-import { MemoryTerminalCache } from '../executions/terminal-cache.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
-import type { LiveEvent } from '../live/events.js';
 import { LiveExecutions } from '../live/live-executions.js';
-import { MemoryPubSub } from '../live/pubsub.js';
+import { startCoordination, type RedisStatus } from '../live/redis-coordination.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
@@ -39,6 +37,8 @@ export interface Gateway {
   readonly reader: ExecutionReader;
   readonly live: LiveExecutions;
   readonly metrics: Metrics;
+  /** Shared state with other replicas: `degraded` still serves correctly, each replica on its own. */
+  readonly redis: RedisStatus;
   /** Graceful: in-flight HTTP operations get SHUTDOWN_TIMEOUT_MS to finish. */
   close(): Promise<void>;
 }
@@ -51,10 +51,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
   const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
-  const reader = new ExecutionReader(adapters, new MemoryTerminalCache(config.terminalCache, metrics.cache));
+  const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
+  const reader = new ExecutionReader(adapters, coordination.terminalCache);
   const commands = new ExecutionCommands(reader);
-  const pubsub = new MemoryPubSub<LiveEvent>();
-  const live = new LiveExecutions(reader, pubsub, config.poll, metrics.live);
+  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, metrics.live, coordination.pollCoordinator);
   const contextFor = (memoize: boolean): GatewayContext => ({
     loaders: createLoaders(reader, { memoize }),
     reader,
@@ -119,7 +119,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     maxBodyBytes: config.limits.maxBodyBytes,
     maxBatchOperations: config.limits.maxBatchOperations,
     metrics,
-    readiness: () => ({ ready: !stopping, details: { providers: reader.providers } }),
+    readiness: () => ({ ready: !stopping, details: { providers: reader.providers, redis: coordination.redis } }),
   });
   httpServer.on('request', app);
 
@@ -135,11 +135,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     reader,
     live,
     metrics,
+    get redis() {
+      return coordination.redis;
+    },
     async close() {
       stopping = true;
       await apollo.stop(); // stops accepting, drains HTTP, closes WebSockets (1001)
-      await live.close();
-      await pubsub.close();
+      await live.close(); // gives up its leases: other replicas take over at once
+      await coordination.close();
       await reader.close();
     },
   };
