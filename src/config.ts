@@ -57,6 +57,8 @@ const EnvSchema = z.object({
   /** Comma-separated allowed browser origins; `*` for any. Unset: no cross-origin access. */
   CORS_ORIGINS: optional(z.string()),
   INTROSPECTION: z.stringbool().default(true),
+  /** GraphiQL on `GET /graphql` and the `/executions/<id>` progress page (browser UI). */
+  GRAPHIQL_ENABLED: z.stringbool().default(true),
   MAX_DEPTH: int(10, 1),
   MAX_ALIASES: int(50, 1),
   MAX_TOKENS: int(5_000, 1),
@@ -101,6 +103,8 @@ export interface Config {
   readonly gatewayApiKeys: readonly string[];
   readonly corsOrigins: readonly string[];
   readonly introspection: boolean;
+  /** Serve the browser UI: GraphiQL and the execution progress page (GRAPHIQL_ENABLED). */
+  readonly graphiqlEnabled: boolean;
   readonly limits: OperationLimits & {
     readonly maxBodyBytes: number;
     readonly maxBatchOperations: number;
@@ -153,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayApiKeys: commaList(e.GATEWAY_API_KEYS),
     corsOrigins: commaList(e.CORS_ORIGINS),
     introspection: e.INTROSPECTION,
+    graphiqlEnabled: e.GRAPHIQL_ENABLED,
     limits: {
       maxDepth: e.MAX_DEPTH,
       maxAliases: e.MAX_ALIASES,

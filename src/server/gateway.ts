@@ -28,6 +28,7 @@ import { armorFor, costError, operationCost } from './limits.js';
 import { loggingPlugin } from './logging.js';
 import { Metrics } from './metrics.js';
 import { countUpstreamCall } from './request-context.js';
+import { mountUi } from './ui.js';
 import { attachWebSocketServer } from './websocket.js';
 
 export interface Gateway {
@@ -120,6 +121,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     maxBatchOperations: config.limits.maxBatchOperations,
     metrics,
     readiness: () => ({ ready: !stopping, details: { providers: reader.providers, redis: coordination.redis } }),
+    beforeGraphQL: (app) => mountUi(app, { enabled: config.graphiqlEnabled }),
   });
   httpServer.on('request', app);
 
