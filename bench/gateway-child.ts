@@ -1,0 +1,42 @@
+/**
+ * Child process: the real gateway (startGateway, configured from the environment exactly as
+ * `npm start` is), so that its CPU time and RSS are its own. Logs go to this process's stdout,
+ * which the benchmark discards by default: the per-operation log line is still produced.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startGateway } from '../src/server/gateway.js';
+import { serveRpc, usage } from './ipc.js';
+
+const config = loadConfig(process.env);
+const gateway = await startGateway(config, { logger: createLogger(config.logLevel) });
+/** Event-loop delay: how late timers (pollers) and sockets are served under load. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+serveRpc(
+  {
+    /** `gc: true` collects garbage first (when started with --expose-gc), for steadier RSS figures. */
+    usage: (args?: { gc?: boolean }) => {
+      if (args?.gc) (globalThis as { gc?: () => void }).gc?.();
+      return usage();
+    },
+    live: () => ({ pollers: gateway.live.activePollers }),
+    /** Event-loop delay since the last call (ms), then starts over. */
+    loopDelay: () => {
+      // The histogram counts the 10 ms sampling period itself: report only the lateness beyond it.
+      const late = (ns: number) => Math.max(0, ns / 1e6 - 10);
+      const result = { p50: late(loopDelay.percentile(50)), p99: late(loopDelay.percentile(99)), max: late(loopDelay.max) };
+      loopDelay.reset();
+      return result;
+    },
+    /** The monotonic clock V8's profiler stamps samples with (µs). */
+    clock: () => Number(process.hrtime.bigint() / 1000n),
+    stop: async () => {
+      await gateway.close();
+      process.exit(0); // --cpu-prof writes its profile here
+    },
+  },
+  { url: gateway.url },
+);
