@@ -163,6 +163,7 @@ export type ExecutionStatusReason =
   /** The upstream reported a status this gateway does not know; see `upstreamStatus`. */
   | 'UNKNOWN_UPSTREAM_STATUS';
 
+/** The write side: start and cancel executions. */
 export type Mutation = {
   readonly __typename?: 'Mutation';
   /**
@@ -181,11 +182,13 @@ export type Mutation = {
 };
 
 
+/** The write side: start and cancel executions. */
 export type MutationCancelExecutionArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The write side: start and cancel executions. */
 export type MutationStartExecutionArgs = {
   input: StartExecutionInput;
 };
@@ -246,6 +249,7 @@ export type Provider =
   /** PromptLayer workflows/agents (`promptlayer:<int64>` ids). */
   | 'PROMPTLAYER';
 
+/** The read side: executions by global id, batched and deduplicated per operation. */
 export type Query = {
   readonly __typename?: 'Query';
   /**
@@ -270,16 +274,19 @@ export type Query = {
 };
 
 
+/** The read side: executions by global id, batched and deduplicated per operation. */
 export type QueryExecutionArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The read side: executions by global id, batched and deduplicated per operation. */
 export type QueryExecutionsArgs = {
   ids: ReadonlyArray<Scalars['ID']['input']>;
 };
 
 
+/** The read side: executions by global id, batched and deduplicated per operation. */
 export type QueryExecutionsConnectionArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -289,6 +296,7 @@ export type QueryExecutionsConnectionArgs = {
 };
 
 
+/** The read side: executions by global id, batched and deduplicated per operation. */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
@@ -364,6 +372,7 @@ export type StepStatus =
   /** Not run because its branch was not taken. Terminal. */
   | 'SKIPPED';
 
+/** Live updates over graphql-ws (`graphql-transport-ws`) on the same `/graphql` path. */
 export type Subscription = {
   readonly __typename?: 'Subscription';
   /**
@@ -388,11 +397,13 @@ export type Subscription = {
 };
 
 
+/** Live updates over graphql-ws (`graphql-transport-ws`) on the same `/graphql` path. */
 export type SubscriptionExecutionUpdatedArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Live updates over graphql-ws (`graphql-transport-ws`) on the same `/graphql` path. */
 export type SubscriptionExecutionsUpdatedArgs = {
   ids: ReadonlyArray<Scalars['ID']['input']>;
 };
