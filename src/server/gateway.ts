@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Config } from '../config.js';
 import { ExecutionCommands } from '../executions/commands.js';
@@ -24,7 +25,7 @@ import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
 import { createHttpApp } from './http-app.js';
-import { armorFor, costError, operationCost } from './limits.js';
+import { armorFor, costError, createCostMeter } from './limits.js';
 import { loggingPlugin } from './logging.js';
 import { Metrics } from './metrics.js';
 import { countUpstreamCall } from './request-context.js';
@@ -68,6 +69,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   const schema = buildSchema();
   const armor = armorFor(config.limits);
+  const operationCost = createCostMeter(schema);
   const httpServer = createServer();
   const webSocket = attachWebSocketServer(httpServer, {
     schema,
@@ -97,7 +99,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         // The schema-aware cost limit; needs the variables, so it runs once the operation is resolved.
         requestDidStart: async () => ({
           didResolveOperation: async ({ document, request, operationName }) => {
-            const error = costError(operationCost(schema, document, request.variables ?? {}, operationName ?? undefined), config.limits);
+            const error = costError(operationCost(document, request.variables ?? {}, operationName ?? undefined), config.limits);
             // `http.status` makes Apollo answer 400, a client error, and is not sent to the client.
             if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
           },
@@ -105,6 +107,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       },
       metrics.apolloPlugin(),
       loggingPlugin(logger),
+      // Apollo's landing page loads from a CDN; browsers get the bundled GraphiQL (src/server/ui.ts).
+      ApolloServerPluginLandingPageDisabled(),
+      // No resolver sets cache hints, and the plugin costs a hook per resolved field.
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       { serverWillStart: async () => ({ drainServer: () => webSocket.dispose() }) },
     ],

@@ -46,6 +46,43 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, var
   return getComplexity({ schema, query: document, variables, estimators: [estimateCost], ...(operationName ? { operationName } : {}) });
 }
 
+export type CostMeter = (document: DocumentNode, variables?: Record<string, unknown>, operationName?: string) => number;
+
+/** Distinct variable shapes remembered per document; a document seen with more starts over. */
+const SHAPES_PER_DOCUMENT = 32;
+/** Variables whose shape key is longer than this (a large JSON input) are not worth remembering. */
+const MAX_SHAPE_KEY_LENGTH = 512;
+
+/**
+ * `operationCost`, remembered. The cost depends on the document, the operation name and the
+ * variables' shape only (list lengths, numbers such as `first`), never on string values such as
+ * ids; and Apollo's document cache hands back the same DocumentNode for the same query text. So a
+ * client repeating one query pays for the analysis once, where it was the largest removable cost
+ * of a cached lookup (docs/benchmarks.md). Documents are weakly held: they go with Apollo's cache.
+ */
+export function createCostMeter(schema: GraphQLSchema): CostMeter {
+  const byDocument = new WeakMap<DocumentNode, Map<string, number>>();
+  return (document, variables = {}, operationName) => {
+    const key = shapeKey(variables, operationName);
+    if (key === null) return operationCost(schema, document, variables, operationName);
+    let costs = byDocument.get(document);
+    if (!costs) byDocument.set(document, (costs = new Map()));
+    let cost = costs.get(key);
+    if (cost === undefined) {
+      cost = operationCost(schema, document, variables, operationName);
+      if (costs.size >= SHAPES_PER_DOCUMENT) costs.clear();
+      costs.set(key, cost);
+    }
+    return cost;
+  };
+}
+
+/** Strings are blanked: the estimator above reads only list lengths and numbers. */
+function shapeKey(variables: Record<string, unknown>, operationName: string | undefined): string | null {
+  const key = `${operationName ?? ''}\u0000${JSON.stringify(variables, (_name, value: unknown) => (typeof value === 'string' ? '' : value))}`;
+  return key.length <= MAX_SHAPE_KEY_LENGTH ? key : null;
+}
+
 export function costError(cost: number, limits: OperationLimits): GraphQLError | null {
   if (cost <= limits.maxCost) return null;
   return new GraphQLError(

@@ -158,6 +158,10 @@ describe('operation limits (default MAX_* values)', () => {
     expect(small.errors).toBeUndefined();
     expect(small.data!.executions).toHaveLength(2);
     expect(smallCalls).toBe(2);
+    // The cost is remembered per document and variable shape, not per document: 100 ids again are refused.
+    const [again, againCalls] = await upstreamCallsDuring(() => graphql(gateway.url, query, { ids: ids(100, 200) }));
+    expect(again.errors![0]!.extensions!.code).toBe('OPERATION_TOO_COSTLY');
+    expect(againCalls).toBe(0);
   });
 
   it('more than MAX_IDS_PER_CALL (101) ids is BAD_USER_INPUT with zero upstream calls', async () => {

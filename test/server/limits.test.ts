@@ -1,0 +1,36 @@
+/** The remembered cost equals the computed one for every variable shape, whatever came first. */
+import { parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { buildSchema } from '../../src/graphql/schema.js';
+import { createCostMeter, operationCost } from '../../src/server/limits.js';
+
+const schema = buildSchema();
+const document = parse(`
+  query Many($ids: [ID!]!) { executions(ids: $ids) { id parent { id } } }
+  query Page($first: Int) { executionsConnection(provider: POLOS, first: $first) { edges { node { id } } } }
+`);
+const ids = (count: number, prefix = 'a') => Array.from({ length: count }, (_, i) => `polos:${prefix}${i}`);
+
+describe('createCostMeter', () => {
+  it('remembers per document, operation and variable shape, never per id value', () => {
+    const meter = createCostMeter(schema);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ids: ids(2) }, 'Many'],
+      [{ ids: ids(90) }, 'Many'],
+      [{ ids: ids(2, 'b') }, 'Many'],
+      [{ first: 5 }, 'Page'],
+      [{ first: 100 }, 'Page'],
+    ];
+    for (const [variables, operationName] of cases) {
+      expect(meter(document, variables, operationName)).toBe(operationCost(schema, document, variables, operationName));
+    }
+    expect(meter(document, { ids: ids(90) }, 'Many')).toBeGreaterThan(meter(document, { ids: ids(2) }, 'Many'));
+    expect(meter(document, { first: 100 }, 'Page')).toBeGreaterThan(meter(document, { first: 5 }, 'Page'));
+  });
+
+  it('still computes variables too large to remember', () => {
+    const meter = createCostMeter(schema);
+    const big = { ids: ids(100), padding: Array.from({ length: 300 }, () => 0) };
+    expect(meter(document, big, 'Many')).toBe(operationCost(schema, document, big, 'Many'));
+  });
+});
