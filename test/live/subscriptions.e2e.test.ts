@@ -60,7 +60,7 @@ beforeAll(async () => {
   });
   gateway = await startTestGateway(
     { polos: polos.baseUrl, flowker: flowker.baseUrl },
-    { POLL_INTERVAL_MS: String(INTERVAL), POLL_MAX_INTERVAL_MS: String(INTERVAL * 2), POLL_ERROR_THRESHOLD: '2', WS_CONNECTION_INIT_TIMEOUT_MS: '300' },
+    { POLL_INTERVAL_MS: String(INTERVAL), POLL_MAX_INTERVAL_MS: String(INTERVAL * 2), POLL_ERROR_THRESHOLD: '2', WS_CONNECTION_INIT_TIMEOUT_MS: '1500' },
   );
 });
 

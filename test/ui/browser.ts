@@ -9,6 +9,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM) {
+  // CI (.ci/run) installs Chromium first and sets this: there, a missing browser is a failure,
+  // never a quietly skipped suite. A developer's `npm test` without Chromium skips, and says so.
+  if (process.env.REQUIRE_BROWSER_TESTS === '1') throw new Error(`${CHROMIUM} is missing and REQUIRE_BROWSER_TESTS=1: run scripts/ensure-chromium.sh.`);
   process.stderr.write(`test/ui: skipping browser tests: ${CHROMIUM} is missing (install it with scripts/ensure-chromium.sh).\n`);
 }
 
