@@ -54,6 +54,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
   const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
   const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
+  metrics.observeRedis(() => coordination.redis);
   const reader = new ExecutionReader(adapters, coordination.terminalCache);
   const commands = new ExecutionCommands(reader);
   const live = new LiveExecutions(reader, coordination.pubsub, config.poll, metrics.live, coordination.pollCoordinator);

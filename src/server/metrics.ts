@@ -11,6 +11,7 @@ import type { LiveObserver } from '../live/live-executions.js';
 import type { HttpObserver } from '../upstreams/http/client.js';
 
 const CIRCUIT_STATE = { closed: 0, half_open: 1, open: 2 } as const;
+const REDIS_STATES = ['disabled', 'connected', 'degraded'] as const;
 /** Operation names are client-chosen: past this many distinct ones, the rest are "other". */
 const MAX_OPERATION_NAMES = 200;
 
@@ -67,6 +68,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Read at scrape time: the Redis link changes state on its own. */
+  private readRedisStatus: () => string = () => 'disabled';
+  private readonly redisState = new Gauge({
+    name: 'redis_coordination_state',
+    help: 'Coordination with other replicas through Redis: 1 for the current state (disabled, connected or degraded), 0 for the others.',
+    labelNames: ['state'],
+    registers: [this.registry],
+    collect: () => {
+      const current = this.readRedisStatus();
+      for (const state of REDIS_STATES) this.redisState.set({ state }, state === current ? 1 : 0);
+    },
+  });
+
   constructor(providers: readonly Provider[]) {
     collectDefaultMetrics({ register: this.registry });
     for (const provider of providers) this.circuitState.set({ provider }, CIRCUIT_STATE.closed);
@@ -88,6 +102,10 @@ export class Metrics {
     onPollersChanged: (count) => this.activePollers.set(count),
     onSubscribersChanged: (delta) => this.activeSubscriptions.inc(delta),
   };
+
+  observeRedis(read: () => string): void {
+    this.readRedisStatus = read;
+  }
 
   recordOperation(name: string | null | undefined, type: string, outcome: 'success' | 'error', durationSeconds?: number): void {
     const operation = this.boundedName(name);

@@ -204,6 +204,9 @@ describe('without Redis', () => {
     const ready = await request(gateway!.url.replace(/\/graphql$/, '/readyz'));
     expect(ready.statusCode).toBe(200);
     expect(await ready.body.json()).toMatchObject({ status: 'ready', redis: 'degraded' });
+    const metrics = await (await request(gateway!.url.replace(/\/graphql$/, '/metrics'))).body.text();
+    expect(metrics).toContain('redis_coordination_state{state="degraded"} 1');
+    expect(metrics).toContain('redis_coordination_state{state="connected"} 0');
 
     scripts.set(uuid(5), { states: RETRY_TIMELINE, served: 0 });
     const streams = await subscribers([gateway!], 3, uuid(5));

@@ -117,6 +117,7 @@ describe('/metrics', () => {
       ['live_subscriptions_active', 'gauge'],
       ['live_pollers_active', 'gauge'],
       ['upstream_circuit_state', 'gauge'],
+      ['redis_coordination_state', 'gauge'],
     ]) {
       expect(response.text).toContain(`# HELP ${name} `);
       expect(response.text).toContain(`# TYPE ${name} ${type}`);
@@ -124,6 +125,7 @@ describe('/metrics', () => {
     for (const provider of ['polos', 'flowker', 'promptlayer']) {
       expect(metricValue(response.text, 'upstream_circuit_state', { provider })).toBe(0);
     }
+    expect(metricValue(response.text, 'redis_coordination_state', { state: 'disabled' })).toBe(1);
     // Every sample line is `name{labels} value`.
     for (const line of response.text.split('\n').filter((l) => l && !l.startsWith('#'))) {
       expect(line).toMatch(/^[a-zA-Z_:][\w:]*(\{.*\})? (-?[\d.e+-]+|NaN|[+-]Inf)$/);
