@@ -12,14 +12,26 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, ...demo?.env });
   const logger = createLogger(config.logLevel);
   const gateway = await startGateway(config, { logger });
-  printBanner(gateway, demo);
+  printBanner(gateway, demo, config.graphiqlEnabled);
   stopOnSignals(gateway, demo, logger);
 }
 
-function printBanner(gateway: Gateway, demo: DemoUpstreams | null): void {
-  const lines = [`\nexecution-gateway ready: ${gateway.url}`];
+function printBanner(gateway: Gateway, demo: DemoUpstreams | null, browserUi: boolean): void {
+  const lines = [`\nexecution-gateway ready: ${gateway.url}${browserUi ? ' (open it in a browser for GraphiQL)' : ''}`];
   if (demo) lines.push(...demoGuide(gateway.url, demo));
+  if (demo && browserUi) lines.push(...followGuide(gateway.url, demo));
   process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+/** The two ways to watch a run without writing a client: the progress page and the terminal watcher. */
+function followGuide(url: string, demo: DemoUpstreams): string[] {
+  const [example] = demo.examples;
+  if (!example) return [];
+  return [
+    'Follow one live:',
+    `  in a browser:  ${new URL(`/executions/${example.id}`, url).href}`,
+    `  in a terminal: npx execution-gateway watch ${example.id} --url ${url}`,
+  ];
 }
 
 /** What a new user can paste at once: the demo ids, one query, and one start mutation. */
