@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { polosStateBody, RETRY_TIMELINE, type PolosState } from '../support/polos-timeline.js';
 import { graphql, startTestGateway, testEnv } from '../support/gateway.js';
 import { eventually, record, type RecordedStream } from '../support/subscriptions.js';
 import { REDIS_URL, startRedisProxy, testKeyPrefix, type RedisProxy } from './redis-support.js';
@@ -20,30 +21,11 @@ const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0
 const INTERVAL = 100;
 const LEASE = 300;
 
-type PolosState = { status: string; error?: string; retry_count?: number; result?: unknown };
-const polosBody = (id: string, state: PolosState) => ({
-  id,
-  workflow_id: 'wf',
-  status: state.status,
-  created_at: '2026-03-17T14:35:00Z',
-  payload: {},
-  result: state.result ?? null,
-  error: state.error ?? null,
-  retry_count: state.retry_count ?? 0,
-});
 
 /** Scripted executions answer the next state per request; the others, whatever the test set last. */
-const scripts = new Map<string, { states: PolosState[]; served: number }>();
+const scripts = new Map<string, { states: readonly PolosState[]; served: number }>();
 const current = new Map<string, PolosState>();
 
-const RETRY_TIMELINE: PolosState[] = [
-  { status: 'queued' },
-  { status: 'claimed' },
-  { status: 'running' },
-  { status: 'queued', error: 'worker crashed', retry_count: 1 },
-  { status: 'running', error: 'worker crashed', retry_count: 1 },
-  { status: 'completed', retry_count: 1, result: { answer: 42 } },
-];
 const RETRY_TIMELINE_SEEN = ['QUEUED queued', 'QUEUED claimed', 'RUNNING running', 'QUEUED queued', 'RUNNING running', 'COMPLETED completed'];
 
 let polos: FakeUpstream;
@@ -57,7 +39,7 @@ beforeAll(async () => {
     const id = request.path.split('/').pop()!;
     const script = scripts.get(id);
     const state = script ? script.states[Math.min(script.served++, script.states.length - 1)] : current.get(id);
-    return state ? { body: polosBody(id, state) } : { status: 500, body: '' };
+    return state ? { body: polosStateBody(id, state) } : { status: 500, body: '' };
   });
 });
 

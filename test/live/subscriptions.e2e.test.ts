@@ -7,36 +7,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeResponse, type FakeUpstream } from '../support/fake-upstream.js';
+import { polosStateBody, RETRY_TIMELINE, type PolosState } from '../support/polos-timeline.js';
 import { startTestGateway } from '../support/gateway.js';
 import { eventually, record, sleep, wsClient } from '../support/subscriptions.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const INTERVAL = 40;
 
-type PolosState = { status: string; error?: string | null; retry_count?: number; result?: unknown };
-const polosBody = (id: string, state: PolosState) => ({
-  id,
-  workflow_id: 'wf',
-  status: state.status,
-  created_at: '2026-03-17T14:35:00Z',
-  payload: {},
-  result: state.result ?? null,
-  error: state.error ?? null,
-  retry_count: state.retry_count ?? 0,
-});
 
 /** Each execution answers the next state of its script per request, then repeats the last. */
-const scripts = new Map<string, { states: (PolosState | FakeResponse)[]; served: number }>();
-const script = (id: string, states: (PolosState | FakeResponse)[]) => scripts.set(id, { states, served: 0 });
+const scripts = new Map<string, { states: readonly (PolosState | FakeResponse)[]; served: number }>();
+const script = (id: string, states: readonly (PolosState | FakeResponse)[]) => scripts.set(id, { states, served: 0 });
 
-const RETRY_TIMELINE: PolosState[] = [
-  { status: 'queued' },
-  { status: 'claimed' },
-  { status: 'running' },
-  { status: 'queued', error: 'worker crashed', retry_count: 1 },
-  { status: 'running', error: 'worker crashed', retry_count: 1 },
-  { status: 'completed', retry_count: 1, result: { answer: 42 } },
-];
 
 let polos: FakeUpstream;
 let flowker: FakeUpstream;
@@ -48,7 +30,7 @@ beforeAll(async () => {
     const entry = scripts.get(id);
     if (!entry) return { status: 500, body: '' };
     const state = entry.states[Math.min(entry.served++, entry.states.length - 1)]!;
-    return 'status' in state && typeof state.status === 'string' ? { body: polosBody(id, state as PolosState) } : (state as FakeResponse);
+    return 'status' in state && typeof state.status === 'string' ? { body: polosStateBody(id, state as PolosState) } : (state as FakeResponse);
   });
   let flowkerPolls = 0;
   flowker = await startFakeUpstream((request) => {
