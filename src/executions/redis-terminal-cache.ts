@@ -8,6 +8,19 @@ import type { Execution } from '../domain/execution.js';
 import { isTerminal } from '../domain/execution.js';
 import type { TerminalCache } from './terminal-cache.js';
 
+/**
+ * A value this project stored as JSON, or undefined when there is none or it does not parse (a
+ * key written by something else under the prefix): a miss, never an exception in a caller.
+ */
+export function parseStored<T>(json: string | null): T | undefined {
+  if (json === null) return undefined;
+  try {
+    return JSON.parse(json) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RedisTerminalCacheOptions {
   /** Maps a global id to its Redis key (prefixed). */
   readonly key: (globalId: string) => string;
@@ -22,7 +35,7 @@ export class RedisTerminalCache implements TerminalCache {
 
   async get(globalId: string): Promise<Execution | undefined> {
     const json = await this.redis.get(this.options.key(globalId)).catch(() => null);
-    return json === null ? undefined : (JSON.parse(json) as Execution);
+    return parseStored<Execution>(json);
   }
 
   async set(globalId: string, execution: Execution): Promise<void> {

@@ -18,6 +18,7 @@
  */
 import type { LiveEvent } from './events.js';
 import type { LeaseHolder, PollCoordinator } from './poll-coordinator.js';
+import { parseStored } from '../executions/redis-terminal-cache.js';
 import type { RedisLink } from './redis-link.js';
 
 /** KEYS: lease, latest. ARGV: replica id, lease ms, latest ms. Returns 1 when the caller owns the lease. */
@@ -83,7 +84,7 @@ export class RedisPollCoordinator implements PollCoordinator {
 
   async latest(globalId: string): Promise<LiveEvent | null> {
     const json = await this.link.commands.get(this.latestKey(globalId)).catch(() => null);
-    return json === null ? null : (JSON.parse(json) as LiveEvent);
+    return parseStored<LiveEvent>(json) ?? null;
   }
 
   async close(): Promise<void> {

@@ -148,4 +148,13 @@ describe('TieredTerminalCache over Redis', () => {
     expect(await cacheB.get('polos:done')).toEqual(execution('COMPLETED'));
     expect(await cacheB.get('polos:running')).toBeUndefined();
   });
+
+  it('a key that is not valid JSON (written by something else) is a miss, not an error', async () => {
+    const { link, coordinator } = await replica();
+    const cache = new RedisTerminalCache(link.commands, { key: (id) => link.key(`terminal:${id}`), ttlMs: 60_000 });
+    await link.commands.set(link.key('terminal:polos:garbage'), '{not json', 'PX', 60_000);
+    await link.commands.set(link.key('latest:polos:garbage'), '{not json', 'PX', 60_000);
+    expect(await cache.get('polos:garbage')).toBeUndefined();
+    expect(await coordinator.latest('polos:garbage')).toBeNull();
+  });
 });
