@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * CI's check that the production build runs: starts `node dist/main.js` (as `npm run start:prod`
+ * does) with the embedded demo upstreams on a free port, asks it one query, one demo execution
+ * and its readiness, then stops it with SIGTERM and expects exit code 0.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+const TIMEOUT_MS = 20_000;
+const child = spawn(process.execPath, ['dist/main.js'], {
+  env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const timer = setTimeout(() => fail(`no answer within ${TIMEOUT_MS} ms`), TIMEOUT_MS);
+
+/** @param {string} why @returns {never} */
+function fail(why) {
+  process.stderr.write(`smoke-dist: ${why}\n`);
+  child.kill('SIGKILL');
+  process.exit(1);
+}
+
+/** The banner's first line names the URL; the next lines name the demo executions. */
+async function banner() {
+  let text = '';
+  for await (const chunk of child.stdout) {
+    text += String(chunk);
+    const url = /ready: (http:\/\/\S+\/graphql)/.exec(text)?.[1];
+    const demoId = /^\s+(polos:[\w-]+)/m.exec(text)?.[1];
+    if (url && demoId) return { url, demoId };
+  }
+  return fail(`the gateway exited before printing its URL and a demo id:\n${text}`);
+}
+
+/** @param {string} url @param {string} query */
+async function graphql(url, query) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  return { status: response.status, body: /** @type {any} */ (await response.json()) };
+}
+
+const { url, demoId } = await banner();
+const answer = await graphql(url, `{ execution(id: "${demoId}") { id provider status } }`);
+if (answer.status !== 200 || answer.body.data?.execution?.id !== demoId || answer.body.data.execution.provider !== 'POLOS') {
+  fail(`unexpected answer to a demo query: ${answer.status} ${JSON.stringify(answer.body)}`);
+}
+const ready = await fetch(url.replace(/\/graphql$/, '/readyz'));
+if (ready.status !== 200) fail(`/readyz answered ${ready.status}`);
+
+child.kill('SIGTERM');
+const [code] = await once(child, 'exit');
+clearTimeout(timer);
+if (code !== 0) fail(`exit code ${code} after SIGTERM`);
+process.stdout.write(`smoke-dist: dist/main.js answered ${demoId} as ${answer.body.data.execution.status}, was ready, and stopped with exit 0\n`);
