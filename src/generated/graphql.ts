@@ -47,8 +47,19 @@ export type Execution = Node & {
   readonly completedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the execution was created. Null where the upstream does not say (PromptLayer). */
   readonly createdAt?: Maybe<Scalars['DateTime']['output']>;
-  /** Milliseconds from `startedAt` to `completedAt` (or to now while running). Null when either end is unknown. */
+  /**
+   * Milliseconds from `startedAt` to `completedAt` (or to now while running). Null when either end
+   * is unknown. GraphQL `Int` is 32-bit, so past 2147483647 ms (24.8 days: Flowker approvals and
+   * Polos waits last that long) this saturates at 2147483647, a true lower bound that still sorts
+   * correctly, rather than becoming null (which means "unknown") or an error; `durationSeconds`
+   * always holds the whole duration.
+   */
   readonly durationMs?: Maybe<Scalars['Int']['output']>;
+  /**
+   * The same duration in seconds, with millisecond precision, however long it is (a `Float` holds
+   * milliseconds exactly for 285,000 years). Null when either end is unknown.
+   */
+  readonly durationSeconds?: Maybe<Scalars['Float']['output']>;
   /** The error, if the upstream reports one. With status QUEUED and reason RETRYING it is the last attempt's error, not a failure. */
   readonly error?: Maybe<ExecutionError>;
   /** Global id: `<provider>:<upstream id>`. */
@@ -337,8 +348,13 @@ export type StartExecutionPayload = {
 /** One executed step of a Flowker execution. */
 export type StepResult = {
   readonly __typename?: 'StepResult';
-  /** How long the step took. */
+  /**
+   * How long the step took, in milliseconds; saturates at 2147483647 (24.8 days, the largest
+   * GraphQL `Int`) like `Execution.durationMs`. `durationSeconds` holds the whole duration.
+   */
   readonly durationMs?: Maybe<Scalars['Int']['output']>;
+  /** How long the step took, in seconds (millisecond precision), however long it is. */
+  readonly durationSeconds?: Maybe<Scalars['Float']['output']>;
   /** Error text when the step failed. */
   readonly error?: Maybe<Scalars['String']['output']>;
   /** The step's name. */
@@ -494,6 +510,7 @@ export type ResolversTypes = {
   ExecutionError: ResolverTypeWrapper<ExecutionErrorModel>;
   ExecutionStatus: ExecutionStatus;
   ExecutionStatusReason: ExecutionStatusReason;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -521,6 +538,7 @@ export type ResolversParentTypes = {
   ExecutionConnection: Omit<ExecutionConnection, 'edges'> & { edges: ReadonlyArray<ResolversParentTypes['ExecutionEdge']> };
   ExecutionEdge: Omit<ExecutionEdge, 'node'> & { node: ResolversParentTypes['Execution'] };
   ExecutionError: ExecutionErrorModel;
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
@@ -550,6 +568,7 @@ export type ExecutionResolvers<ContextType = GatewayContext, ParentType extends 
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  durationSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['ExecutionError']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   input?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
@@ -636,6 +655,7 @@ export type StartExecutionPayloadResolvers<ContextType = GatewayContext, ParentT
 
 export type StepResultResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['StepResult'] = ResolversParentTypes['StepResult']> = {
   durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  durationSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nodeId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
