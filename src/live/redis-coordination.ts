@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { RedisTerminalCache } from '../executions/redis-terminal-cache.js';
+import { releaseAll } from '../lifecycle.js';
 import { MemoryTerminalCache, TieredTerminalCache, type CacheObserver, type TerminalCache } from '../executions/terminal-cache.js';
 import type { Logger } from '../logger.js';
 import type { LiveEvent } from './events.js';
@@ -53,10 +54,11 @@ function coordination(
     get redis(): RedisStatus {
       return link?.state ?? 'disabled';
     },
-    async close() {
-      await pollCoordinator.close();
-      await pubsub.close();
-      link?.close();
-    },
+    close: () =>
+      releaseAll([
+        { name: 'poll leases', release: () => pollCoordinator.close() },
+        { name: 'pub/sub', release: () => pubsub.close() },
+        { name: 'redis connections', release: () => link?.close() },
+      ]),
   };
 }
