@@ -19,15 +19,7 @@ const SLOW = uuid(1);
 const SLOW_MS = 1_200;
 const RUNNING = uuid(2);
 
-/**
- * main.ts imports src/demo/upstreams.ts statically; while that file is missing from the checkout
- * the process cannot even load, so the stub hook stands in for it (only then, see the hook).
- */
-const NODE_ARGS = [
-  '--import',
-  'tsx',
-  'src/main.ts',
-];
+const NODE_ARGS = ['--import', 'tsx', 'src/main.ts'];
 
 interface Spawned {
   readonly child: ChildProcess;
