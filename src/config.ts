@@ -41,6 +41,10 @@ const EnvSchema = z.object({
 
   TERMINAL_CACHE_MAX: int(10_000, 1),
   TERMINAL_CACHE_TTL_MS: int(3_600_000, 1),
+  /** How long a start's idempotency key is remembered (24 h). */
+  IDEMPOTENCY_TTL_MS: int(86_400_000, 1),
+  /** Without Redis: most keys kept in memory; past it the least recently used are forgotten early. */
+  IDEMPOTENCY_MAX_KEYS: int(100_000, 1),
 
   UPSTREAM_CONNECT_TIMEOUT_MS: int(2_000, 1),
   UPSTREAM_ATTEMPT_TIMEOUT_MS: int(5_000, 1),
@@ -102,6 +106,7 @@ export interface Config {
   };
   readonly ws: { readonly connectionInitTimeoutMs: number };
   readonly terminalCache: { readonly max: number; readonly ttlMs: number };
+  readonly idempotency: { readonly ttlMs: number; readonly maxKeys: number };
   readonly gatewayApiKeys: readonly string[];
   readonly corsOrigins: readonly string[];
   readonly introspection: boolean;
@@ -156,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS },
     terminalCache: { max: e.TERMINAL_CACHE_MAX, ttlMs: e.TERMINAL_CACHE_TTL_MS },
+    idempotency: { ttlMs: e.IDEMPOTENCY_TTL_MS, maxKeys: e.IDEMPOTENCY_MAX_KEYS },
     gatewayApiKeys: commaList(e.GATEWAY_API_KEYS),
     corsOrigins: commaList(e.CORS_ORIGINS),
     introspection: e.INTROSPECTION,

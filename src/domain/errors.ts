@@ -10,6 +10,8 @@ export type GatewayErrorCode =
   | 'UNAUTHENTICATED'
   | 'NOT_FOUND'
   | 'NOT_SUPPORTED'
+  /** An idempotency key whose first start has no known outcome (in flight, or failed or stopped half-way). */
+  | 'IDEMPOTENCY_KEY_IN_USE'
   | 'UPSTREAM_UNAUTHORIZED'
   | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_TIMEOUT'

@@ -186,7 +186,8 @@ export type Mutation = {
   readonly cancelExecution?: Maybe<CancelExecutionPayload>;
   /**
    * Starts a workflow execution. Never retried blindly: only Flowker's start, which carries an
-   * idempotency key, is retried on connection errors and 5xx; other failures are returned as they are.
+   * idempotency key upstream, is retried on connection errors and 5xx; other failures are returned
+   * as they are. Give an `idempotencyKey` to make repeating a start safe, for every provider.
    * Input the upstream rejects (unknown workflow, invalid input) is `BAD_USER_INPUT`.
    */
   readonly startExecution?: Maybe<StartExecutionPayload>;
@@ -315,9 +316,18 @@ export type QueryNodeArgs = {
 /** What to start: a workflow of one provider, with its input. */
 export type StartExecutionInput = {
   /**
-   * Flowker only (its start requires one): repeating a start with the same key returns the same
-   * execution instead of starting another. Generated when omitted, and returned. Other providers
-   * have no idempotent start, so giving a key for them is NOT_SUPPORTED.
+   * Makes a start safe to repeat (a retried click, a request that timed out), for every provider:
+   * within `IDEMPOTENCY_TTL_MS` (24 h by default) of the first start, the same key for the same
+   * provider and workflow returns that start's execution with `replayed: true` and starts nothing
+   * upstream, also when the repeats race each other (one waits for the other's outcome) and, with
+   * Redis, across gateway replicas. The same key with a different `input` (compared as canonical
+   * JSON: key order does not matter) is `BAD_USER_INPUT`. A key whose first start has no known
+   * outcome (still in flight after the wait, failed after its request may have reached the
+   * upstream, or its replica stopped half-way) is `IDEMPOTENCY_KEY_IN_USE`: it is never started
+   * again; use a new key once you have checked. A start that certainly started nothing (refused
+   * by the upstream with a 4xx, rate limited, or never sent) forgets the key, so retry with it.
+   * 1 to 255 printable ASCII characters. Flowker also gets the key itself (its start requires
+   * one; one is generated and returned when omitted). Without a key, every start is a new run.
    */
   readonly idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /**
@@ -339,9 +349,13 @@ export type StartExecutionPayload = {
   readonly __typename?: 'StartExecutionPayload';
   /** The new execution, as the upstream reported it at start: subscribe to it with `executionUpdated`. */
   readonly execution: Execution;
-  /** The Flowker idempotency key used (the one given, or the one generated). Null for other providers. */
+  /** The idempotency key used: the one given, or for Flowker the one generated. Null when none was given (PromptLayer, Polos). */
   readonly idempotencyKey?: Maybe<Scalars['String']['output']>;
-  /** True when Flowker recognised the key and returned an execution it had already started (HTTP 200 instead of 201). */
+  /**
+   * True when the idempotency key had already started this workflow, for any provider: this is
+   * that start's execution (as it was reported at start; query it for its current state) and
+   * nothing new was started. For Flowker also when Flowker itself recognised the key (HTTP 200).
+   */
   readonly replayed: Scalars['Boolean']['output'];
 };
 

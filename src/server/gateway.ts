@@ -15,6 +15,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { Config } from '../config.js';
 import { OpenedResources, StartupError } from '../lifecycle.js';
 import { ExecutionCommands } from '../executions/commands.js';
+import { IdempotentStarts } from '../executions/idempotency.js';
 import { ExecutionReader } from '../executions/reader.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
@@ -74,7 +75,9 @@ async function openGateway(config: Config, logger: Logger, opened: OpenedResourc
   const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
   const reader = new ExecutionReader(adapters, coordination.terminalCache);
   opened.add('upstream connection pools', () => reader.close());
-  const commands = new ExecutionCommands(reader);
+  // A duplicate start waits at most as long as the first one's upstream call can take, and its record's write.
+  const idempotentStarts = new IdempotentStarts(coordination.idempotency, { waitMs: config.http.deadlineMs + config.redis.commandTimeoutMs });
+  const commands = new ExecutionCommands(reader, idempotentStarts);
   const live = new LiveExecutions(reader, coordination.pubsub, config.poll, metrics.live, coordination.pollCoordinator);
   opened.add('live executions', () => live.close()); // gives up its leases: other replicas take over at once
   const contextFor = (memoize: boolean): GatewayContext => ({
