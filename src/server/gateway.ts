@@ -88,7 +88,6 @@ async function openGateway(config: Config, logger: Logger, opened: OpenedResourc
     maxIds: config.limits.maxIds,
   });
   const keyCheck = createKeyCheck(config.gatewayApiKeys);
-  if (config.gatewayApiKeys.length === 0) logger.warn('GATEWAY_API_KEYS is not set: the gateway accepts unauthenticated requests');
 
   const schema = buildSchema();
   const armor = armorFor(config.limits);
@@ -164,6 +163,7 @@ async function openGateway(config: Config, logger: Logger, opened: OpenedResourc
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info({ port, providers: reader.providers }, 'gateway listening');
+  if (config.gatewayApiKeys.length === 0) logger.warn('GATEWAY_API_KEYS is not set: the gateway accepts unauthenticated requests');
 
   return {
     url: `http://${host}:${port}/graphql`,
