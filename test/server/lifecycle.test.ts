@@ -5,13 +5,13 @@
  * Handles are counted with process.getActiveResourcesInfo() (each test file runs in its own process).
  */
 import { once } from 'node:events';
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StartupError } from '../../src/lifecycle.js';
 import { REDIS_URL, testKeyPrefix } from '../live/redis-support.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { graphql, startTestGateway } from '../support/gateway.js';
-import { healthyPolos, uuid } from '../support/server-helpers.js';
+import { healthyPolos, refused, uuid } from '../support/server-helpers.js';
 import { eventually } from '../support/subscriptions.js';
 
 let polos: FakeUpstream;
@@ -45,16 +45,6 @@ async function expectReleased(before: Record<string, number>): Promise<void> {
   await eventually(released, 3_000).catch(() => {});
   expect({ before, now: openHandles(), released: released() }).toMatchObject({ released: true });
 }
-
-const refused = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 
 describe('a start-up that cannot bind its port', () => {
   it('rejects with one message naming the port and PORT, and releases Redis, pools and servers', async () => {
