@@ -1,8 +1,15 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-/** Resolver types generated from schema/*.graphql, the source of truth. `npm run codegen`. */
+/**
+ * Generated from schema/*.graphql, the source of truth (`npm run codegen`; CI runs `--check`):
+ * - src/generated/graphql.ts: the gateway's resolver types;
+ * - src/generated/clients/: typed documents for the gateway's own clients (the progress page in
+ *   web/ and `execution-gateway watch` in src/cli/), written with the client preset's `graphql()`.
+ */
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
+  // NodeNext: relative imports in the generated client files end in .js.
+  emitLegacyCommonJSImports: false,
   generates: {
     'src/generated/graphql.ts': {
       plugins: [
@@ -24,6 +31,19 @@ const config: CodegenConfig = {
           Progress: '../domain/execution.js#Progress',
           ExecutionError: '../domain/execution.js#ExecutionError',
         },
+      },
+    },
+    'src/generated/clients/': {
+      documents: ['src/clients/**/*.ts', 'src/cli/**/*.ts', 'web/**/*.ts'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        // Plain strings on the wire: graphql-ws sends them as they are, no client library needed.
+        documentMode: 'string',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        immutableTypes: true,
+        scalars: { DateTime: 'string', JSON: 'unknown', ID: 'string' },
       },
     },
   },
