@@ -1,6 +1,17 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
+ * graphql-codegen's client preset as the clients in this repository use it (examples/codegen.ts
+ * too): typed documents as plain strings, which `fetch` and graphql-ws send as they are, so no
+ * GraphQL client library is needed.
+ */
+export const typedDocuments = {
+  preset: 'client',
+  presetConfig: { fragmentMasking: false },
+  config: { documentMode: 'string', useTypeImports: true, enumsAsTypes: true, immutableTypes: true, scalars: { DateTime: 'string', JSON: 'unknown' } },
+} satisfies CodegenConfig['generates'][string];
+
+/**
  * Generated from schema/*.graphql, the source of truth (`npm run codegen`; CI runs `--check`):
  * - src/generated/graphql.ts: the gateway's resolver types;
  * - src/generated/clients/: typed documents for the gateway's own clients (the progress page in
@@ -33,19 +44,7 @@ const config: CodegenConfig = {
         },
       },
     },
-    'src/generated/clients/': {
-      documents: ['src/clients/**/*.ts', 'src/cli/**/*.ts', 'web/**/*.ts'],
-      preset: 'client',
-      presetConfig: { fragmentMasking: false },
-      config: {
-        // Plain strings on the wire: graphql-ws sends them as they are, no client library needed.
-        documentMode: 'string',
-        useTypeImports: true,
-        enumsAsTypes: true,
-        immutableTypes: true,
-        scalars: { DateTime: 'string', JSON: 'unknown', ID: 'string' },
-      },
-    },
+    'src/generated/clients/': { ...typedDocuments, documents: ['src/clients/**/*.ts', 'src/cli/**/*.ts', 'web/**/*.ts'] },
   },
 };
 

@@ -61,7 +61,7 @@ export type StepStatus =
   | 'SKIPPED';
 
 export type ExecutionProgressSubscriptionVariables = Exact<{
-  id: string;
+  id: string | number;
 }>;
 
 
