@@ -93,6 +93,7 @@ export function watchExecution(options: WatchOptions): Promise<number> {
 
     /** Shows what changed between the previous state and `next`; a problem ends the watch. */
     const update = (next: ViewState) => {
+      if (settled) return;
       const previous = state;
       state = next;
       if (next.problem) {
@@ -124,7 +125,6 @@ export function watchExecution(options: WatchOptions): Promise<number> {
     client.subscribe<ExecutionProgressSubscription>(progressRequest(options.id), {
       next: (result) => update(onResult(state, result)),
       complete: () => {
-        if (settled) return;
         update(onComplete(state));
         if (settled || !state.execution) return;
         for (const line of outcome(state.execution, style)) write(`${line}\n`);
