@@ -1,8 +1,26 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-/** Resolver types generated from schema/*.graphql, the source of truth. `npm run codegen`. */
+/**
+ * graphql-codegen's client preset as the clients in this repository use it (examples/codegen.ts
+ * too): typed documents as plain strings, which `fetch` and graphql-ws send as they are, so no
+ * GraphQL client library is needed.
+ */
+export const typedDocuments = {
+  preset: 'client',
+  presetConfig: { fragmentMasking: false },
+  config: { documentMode: 'string', useTypeImports: true, enumsAsTypes: true, immutableTypes: true, scalars: { DateTime: 'string', JSON: 'unknown' } },
+} satisfies CodegenConfig['generates'][string];
+
+/**
+ * Generated from schema/*.graphql, the source of truth (`npm run codegen`; CI runs `--check`):
+ * - src/generated/graphql.ts: the gateway's resolver types;
+ * - src/generated/clients/: typed documents for the gateway's own clients (the progress page in
+ *   web/ and `execution-gateway watch` in src/cli/), written with the client preset's `graphql()`.
+ */
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
+  // NodeNext: relative imports in the generated client files end in .js.
+  emitLegacyCommonJSImports: false,
   generates: {
     'src/generated/graphql.ts': {
       plugins: [
@@ -26,6 +44,7 @@ const config: CodegenConfig = {
         },
       },
     },
+    'src/generated/clients/': { ...typedDocuments, documents: ['src/clients/**/*.ts', 'src/cli/**/*.ts', 'web/**/*.ts'] },
   },
 };
 

@@ -1,8 +1,10 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { typedDocuments } from '../codegen.js';
 
 /**
  * Typed documents for the example client, generated against the committed SDL artifact
- * (docs/schema.graphql, `npm run schema:print`) with graphql-codegen's client preset.
+ * (docs/schema.graphql, `npm run schema:print`) with graphql-codegen's client preset, set up as
+ * for the gateway's own clients (`typedDocuments` in the root codegen.ts).
  * Run from the repository root: `npm run examples:check` (codegen, then tsc).
  */
 const config: CodegenConfig = {
@@ -12,17 +14,7 @@ const config: CodegenConfig = {
   // NodeNext: relative imports in the generated files end in .js.
   emitLegacyCommonJSImports: false,
   generates: {
-    'examples/src/gql/': {
-      preset: 'client',
-      presetConfig: { fragmentMasking: false },
-      config: {
-        // Plain strings on the wire: no GraphQL client library needed, `fetch` and graphql-ws do.
-        documentMode: 'string',
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { DateTime: 'string', DateTimeISO: 'string', JSON: 'unknown' },
-      },
-    },
+    'examples/src/gql/': typedDocuments,
   },
 };
 

@@ -10,7 +10,8 @@
  *   node scripts/build-ui.mjs --force    rebuild
  *
  * "Up to date" means web/dist/manifest.json records the hash of every input: the sources under
- * web/, this script, and the installed versions of the bundled packages.
+ * web/ and those it imports from src/ (SHARED), this script, and the installed versions of the
+ * bundled packages.
  *
  * Plain JavaScript on purpose: postinstall runs it before anything could compile TypeScript, and
  * an install without devDependencies (no esbuild) only prints a warning instead of failing.
@@ -29,6 +30,12 @@ const ASSETS = join(OUT, 'assets');
 const MANIFEST = join(OUT, 'manifest.json');
 /** Where the gateway serves web/dist/assets. */
 const PUBLIC_PATH = '/ui/assets';
+
+/**
+ * What the pages import from src/: the progress model shared with the terminal watcher and the
+ * typed documents codegen generates for it (it lives in src/ so that `tsc` compiles it for the CLI).
+ */
+const SHARED = ['src/clients', 'src/generated/clients'].map((dir) => join(ROOT, dir));
 
 /** Packages whose code ends up in the bundles: a version change means a rebuild. */
 const BUNDLED = ['esbuild', 'graphiql', '@graphiql/react', '@graphiql/toolkit', 'monaco-editor', 'monaco-graphql', 'react', 'react-dom', 'graphql', 'graphql-ws'];
@@ -58,7 +65,7 @@ function filesUnder(dir) {
 function inputHash() {
   const hash = createHash('sha256');
   const require = createRequire(join(ROOT, 'package.json'));
-  for (const file of [fileURLToPath(import.meta.url), ...filesUnder(WEB).sort()]) {
+  for (const file of [fileURLToPath(import.meta.url), ...[WEB, ...SHARED].flatMap(filesUnder).sort()]) {
     hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   for (const name of BUNDLED) {

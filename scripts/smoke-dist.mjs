@@ -3,9 +3,10 @@
 /**
  * CI's check that the production build runs: starts `node dist/main.js` (as `npm run start:prod`
  * does) with the embedded demo upstreams asked for on purpose (DEMO=1) on a free port, asks it
- * one query, one demo execution and its readiness, then stops it with SIGTERM and expects exit
- * code 0. Before that: with nothing configured it must refuse to start (exit 1, one message), and
- * dist/main.js must not load dist/demo/ at start-up (only `import()` reaches it).
+ * one query, one demo execution and its readiness, runs the compiled watcher (`node
+ * dist/cli/main.js watch`) against it, then stops it with SIGTERM and expects exit code 0. Before
+ * that: with nothing configured it must refuse to start (exit 1, one message), and dist/main.js
+ * must not load dist/demo/ at start-up (only `import()` reaches it).
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -74,10 +75,18 @@ if (answer.status !== 200 || answer.body.data?.execution?.id !== demoId || answe
 const ready = await fetch(url.replace(/\/graphql$/, '/readyz'));
 if (ready.status !== 200) fail(`/readyz answered ${ready.status}`);
 
+// The watcher subscribes over WebSocket; a malformed id ends it at once with exit code 2 and the
+// shared model's explanation (a demo execution would take seconds to finish).
+const watch = await promisify(execFile)(process.execPath, ['dist/cli/main.js', 'watch', 'polos:not-a-uuid', '--url', url], { env: { ...process.env, NO_COLOR: '1' }, timeout: 10_000 }).then(
+  () => ({ code: 0, stderr: '' }),
+  (/** @type {{ code?: unknown; stderr?: string }} */ error) => ({ code: error.code, stderr: error.stderr ?? '' }),
+);
+if (watch.code !== 2 || !watch.stderr.includes('is not an execution id')) fail(`dist/cli/main.js watch: exit code ${String(watch.code)}, stderr: ${watch.stderr}`);
+
 child.kill('SIGTERM');
 const [code] = await once(child, 'exit');
 clearTimeout(timer);
 if (code !== 0) fail(`exit code ${code} after SIGTERM`);
 process.stdout.write(
-  `smoke-dist: dist/main.js refused to start unconfigured (exit 1), loads no demo code at start-up; with DEMO=1 it answered ${demoId} as ${answer.body.data.execution.status}, was ready, and stopped with exit 0\n`,
+  `smoke-dist: dist/main.js refused to start unconfigured (exit 1), loads no demo code at start-up; with DEMO=1 it answered ${demoId} as ${answer.body.data.execution.status}, was ready, ran the watcher, and stopped with exit 0\n`,
 );

@@ -1,24 +1,10 @@
 /**
  * What `execution-gateway watch` prints, as pure functions of the subscription's events:
- * a block redrawn in place on a terminal, or plain log lines (one per change) otherwise.
+ * a block redrawn in place on a terminal, or plain log lines (one per change) otherwise. What the
+ * events mean (how far along, the error's text) comes from the model shared with the progress page.
  */
-
-/** The selection of `executionUpdated` the watcher subscribes with (`watch.ts`). */
-export interface WatchedExecution {
-  readonly id: string;
-  readonly provider: string;
-  readonly workflowId: string | null;
-  readonly status: string;
-  readonly statusReason: string | null;
-  readonly terminal: boolean;
-  readonly durationMs: number | null;
-  readonly retryCount: number | null;
-  readonly progress: { readonly completed: number; readonly total: number } | null;
-  readonly steps: readonly { readonly number: number | null; readonly name: string; readonly status: string; readonly error: string | null }[];
-  readonly nodes: readonly { readonly name: string; readonly status: string; readonly error: string | null }[];
-  readonly output: unknown;
-  readonly error: { readonly code: string | null; readonly message: string } | null;
-}
+import type { ExecutionStatus, StepStatus } from '../generated/clients/graphql.js';
+import { errorText, formatDuration, fraction, type ExecutionView } from '../clients/progress.js';
 
 export interface Style {
   readonly color: boolean;
@@ -30,7 +16,7 @@ const CODES = { red: 31, green: 32, yellow: 33, blue: 34, gray: 90, bold: 1 } as
 type Tint = keyof typeof CODES;
 const paint = (style: Style, tint: Tint, text: string): string => (style.color ? `\x1b[${CODES[tint]}m${text}\x1b[0m` : text);
 
-const STATUS_TINT: Record<string, Tint> = {
+const STATUS_TINT: Record<ExecutionStatus | StepStatus, Tint> = {
   COMPLETED: 'green',
   FAILED: 'red',
   CANCELLED: 'gray',
@@ -41,22 +27,12 @@ const STATUS_TINT: Record<string, Tint> = {
   CANCELLING: 'yellow',
   PENDING: 'gray',
 };
-const ICON: Record<string, string> = { COMPLETED: '✔', FAILED: '✖', CANCELLED: '⊘', SKIPPED: '↷', RUNNING: '▶', WAITING: '…', QUEUED: '·', PENDING: '·' };
+const ICON: Record<StepStatus, string> = { COMPLETED: '✔', FAILED: '✖', CANCELLED: '⊘', SKIPPED: '↷', RUNNING: '▶', QUEUED: '·', PENDING: '·' };
 
-const status = (style: Style, value: string): string => paint(style, STATUS_TINT[value] ?? 'bold', value);
-
-/** 0..1, or null when the execution does not say (Polos while running). */
-export function fraction(execution: WatchedExecution): number | null {
-  if (execution.status === 'COMPLETED') return 1;
-  const { progress } = execution;
-  if (progress && progress.total > 0) return Math.min(1, Math.max(0, progress.completed / progress.total));
-  const items = [...execution.steps, ...execution.nodes];
-  if (items.length > 0) return items.filter((item) => ['COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED'].includes(item.status)).length / items.length;
-  return execution.terminal ? 1 : null;
-}
+const status = (style: Style, value: ExecutionStatus | StepStatus, width = 0): string => paint(style, STATUS_TINT[value], value.padEnd(width));
 
 /** `[██████░░░░]  60%  3/5`, or `[░░░░░░░░░░]   –` when unknown. */
-export function progressBar(execution: WatchedExecution, width: number, style: Style, ascii = !style.color): string {
+export function progressBar(execution: ExecutionView, width: number, style: Style, ascii = !style.color): string {
   const value = fraction(execution);
   const [full, empty] = ascii ? ['#', '-'] : ['█', '░'];
   const filled = value === null ? 0 : Math.round(value * width);
@@ -66,15 +42,8 @@ export function progressBar(execution: WatchedExecution, width: number, style: S
   return `${execution.status === 'FAILED' ? paint(style, 'red', bar) : bar} ${percent}${counts}`;
 }
 
-export const formatDuration = (ms: number | null): string => {
-  if (ms === null) return '';
-  if (ms < 1_000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1_000)} s`;
-};
-
 /** Steps (Flowker) or nodes (PromptLayer) as `{ key, label, status, error }`. */
-export function items(execution: WatchedExecution): { key: string; label: string; status: string; error: string | null }[] {
+function items(execution: ExecutionView): { key: string; label: string; status: StepStatus; error: string | null }[] {
   return [
     ...execution.steps.map((step, index) => ({ key: `step:${step.number ?? index}:${step.name}`, label: `${step.number ?? index + 1}. ${step.name}`, status: step.status, error: step.error })),
     ...execution.nodes.map((node) => ({ key: `node:${node.name}`, label: node.name, status: node.status, error: node.error })),
@@ -101,16 +70,16 @@ const fit = (line: string, columns: number): string => {
 const closeEscapes = (out: string, line: string): string => (out !== line && out.includes('\x1b[') ? `${out}\x1b[0m` : out);
 
 /** The block a terminal shows, redrawn on every event. */
-export function renderBlock(execution: WatchedExecution, style: Style, note = ''): string[] {
+export function renderBlock(execution: ExecutionView, style: Style, note = ''): string[] {
   const where = [execution.provider.toLowerCase(), execution.workflowId && `workflow ${execution.workflowId}`].filter(Boolean).join(' · ');
   const reason = execution.statusReason ? ` (${execution.statusReason})` : '';
   const retries = execution.retryCount ? `  retries: ${execution.retryCount}` : '';
   const lines = [
     `${paint(style, 'bold', execution.id)}  ${status(style, execution.status)}${reason}  ${paint(style, 'gray', where)}`,
-    `${progressBar(execution, Math.max(10, Math.min(40, style.columns - 30)), style)}  ${paint(style, 'gray', formatDuration(execution.durationMs))}${retries}`,
+    `${progressBar(execution, Math.max(10, Math.min(40, style.columns - 30)), style)}  ${paint(style, 'gray', formatDuration(execution.durationMs) ?? '')}${retries}`,
   ];
   for (const item of items(execution)) {
-    lines.push(`  ${paint(style, STATUS_TINT[item.status] ?? 'bold', ICON[item.status] ?? '?')} ${item.label}  ${status(style, item.status)}`);
+    lines.push(`  ${paint(style, STATUS_TINT[item.status], ICON[item.status])} ${item.label}  ${status(style, item.status)}`);
     if (item.error) lines.push(`      ${paint(style, 'red', item.error)}`);
   }
   if (note) lines.push(paint(style, 'gray', note));
@@ -118,27 +87,23 @@ export function renderBlock(execution: WatchedExecution, style: Style, note = ''
 }
 
 /** Plain mode: one line for the execution when its status or progress changed. */
-export function statusLine(execution: WatchedExecution, style: Style, at: Date): string {
+export function statusLine(execution: ExecutionView, style: Style, at: Date): string {
   const reason = execution.statusReason ? ` (${execution.statusReason})` : '';
   const retries = execution.retryCount ? ` retries=${execution.retryCount}` : '';
   const duration = execution.durationMs === null ? '' : ` ${formatDuration(execution.durationMs)}`;
-  return `${at.toISOString().slice(11, 19)} ${status(style, execution.status.padEnd(10))}${reason} ${progressBar(execution, 20, style, true)}${duration}${retries}`;
+  return `${at.toISOString().slice(11, 19)} ${status(style, execution.status, 10)}${reason} ${progressBar(execution, 20, style, true)}${duration}${retries}`;
 }
 
 /** Plain mode: the steps/nodes that are new or changed since the previous event. */
-export function changedItems(previous: WatchedExecution | undefined, execution: WatchedExecution, style: Style): string[] {
+export function changedItems(previous: ExecutionView | undefined, execution: ExecutionView, style: Style): string[] {
   const before = new Map(previous ? items(previous).map((item) => [item.key, item.status]) : []);
   return items(execution)
     .filter((item) => before.get(item.key) !== item.status)
     .map((item) => `         ${item.label}: ${status(style, item.status)}${item.error ? ` ${paint(style, 'red', `(${item.error})`)}` : ''}`);
 }
 
-/** `CODE: message`, without repeating a code the message already starts with. */
-export const errorText = (error: { readonly code: string | null; readonly message: string }): string =>
-  error.code && !error.message.startsWith(error.code) ? `${error.code}: ${error.message}` : error.message;
-
 /** After the terminal event: the output, or the error. */
-export function outcome(execution: WatchedExecution, style: Style): string[] {
+export function outcome(execution: ExecutionView, style: Style): string[] {
   if (execution.error) return [`${paint(style, 'red', 'error:')} ${errorText(execution.error)}`];
   if (execution.output !== null && execution.output !== undefined) {
     const text = JSON.stringify(execution.output, null, 2) ?? 'null';

@@ -3,33 +3,16 @@
  * `executionUpdated` subscription (graphql-ws) and shows its progress until it is terminal.
  *
  * Exit codes: 0 COMPLETED, 1 FAILED or CANCELLED, 2 anything else (a bad or unknown id, an
- * unreachable gateway, a refused API key, a stream that ended early).
+ * unreachable gateway, a refused API key, a stream that ended early). What each event means comes
+ * from the model it shares with the progress page (src/clients/progress.ts); this file draws it.
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { changedItems, outcome, renderBlock, statusLine, type Style, type WatchedExecution } from './render.js';
+import type { ExecutionProgressSubscription } from '../generated/clients/graphql.js';
+import { initialState, isRefusal, onComplete, onFailure, onResult, progressRequest, type ExecutionView, type ViewState } from '../clients/progress.js';
+import { changedItems, outcome, renderBlock, statusLine, type Style } from './render.js';
 
 export const EXIT = { completed: 0, failed: 1, error: 2 } as const;
-
-const EXECUTION_UPDATED = /* GraphQL */ `
-  subscription Watch($id: ID!) {
-    executionUpdated(id: $id) {
-      id
-      provider
-      workflowId
-      status
-      statusReason
-      terminal
-      durationMs
-      retryCount
-      progress { completed total }
-      steps { number name status error }
-      nodes { name status error }
-      output
-      error { code message }
-    }
-  }
-`;
 
 export interface WatchOptions {
   readonly id: string;
@@ -47,11 +30,6 @@ export interface WatchOptions {
   readonly connectTimeoutMs?: number;
 }
 
-export interface GraphQLErrorLike {
-  readonly message: string;
-  readonly extensions?: Record<string, unknown>;
-}
-
 export const toWebSocketUrl = (url: string): string => {
   const parsed = new URL(url);
   if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
@@ -60,31 +38,6 @@ export const toWebSocketUrl = (url: string): string => {
   return parsed.href;
 };
 
-const codeOf = (error: GraphQLErrorLike | undefined): string | undefined =>
-  typeof error?.extensions?.code === 'string' ? error.extensions.code : undefined;
-
-/** One sentence for an error that ends the watch. */
-export function describe(id: string, error: GraphQLErrorLike | undefined): string {
-  const code = codeOf(error);
-  switch (code) {
-    case 'BAD_USER_INPUT':
-      return `${id} is not an execution id this gateway can look up: ${error?.message ?? ''} (ids look like flowker:<uuid>, promptlayer:<int>, polos:<uuid>)`;
-    case 'NOT_FOUND':
-      return `no execution ${id} (NOT_FOUND)`;
-    default:
-      return `${error?.message ?? 'unknown error'}${code ? ` (${code})` : ''}`;
-  }
-}
-
-/** What a failed WebSocket says: close code and reason, or the socket error (ECONNREFUSED…). */
-function describeFailure(url: string, failure: unknown): string {
-  if (Array.isArray(failure)) return (failure as GraphQLErrorLike[]).map((error) => describe('', error)).join('; ');
-  const event = failure as { code?: unknown; reason?: unknown; message?: unknown; error?: { code?: unknown; message?: unknown } } | null;
-  if (event?.code === 4403) return `the gateway at ${url} refused the API key (pass --key or GATEWAY_API_KEY)`;
-  const cause = event?.error?.code ?? event?.error?.message ?? event?.message ?? (typeof event?.code === 'number' ? `closed with ${event.code}${event.reason ? ` ${String(event.reason)}` : ''}` : undefined);
-  return `cannot reach the gateway at ${url}${cause ? ` (${String(cause)})` : ''}`;
-}
-
 /** Follows the execution; resolves with the exit code once it is over. */
 export function watchExecution(options: WatchOptions): Promise<number> {
   const style: Style = { color: options.color, columns: options.columns ?? 100 };
@@ -92,29 +45,32 @@ export function watchExecution(options: WatchOptions): Promise<number> {
   const write = (text: string) => options.out.write(text);
   const fail = (message: string) => options.err.write(`${options.color ? '\x1b[31merror:\x1b[0m' : 'error:'} ${message}\n`);
 
-  let latest: WatchedExecution | undefined;
+  let state = initialState(options.id, options.url);
   let drawn = 0; // lines of the block currently on screen (tty mode)
-  let warning = '';
   let connectedOnce = false;
 
-  const draw = (execution: WatchedExecution, note: string) => {
+  const draw = (execution: ExecutionView, note: string) => {
     const lines = renderBlock(execution, style, note);
     // Back to the first line of the previous block, clear to the end of the screen, draw again.
     write(`${drawn > 0 ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
     drawn = lines.length;
   };
 
-  const show = (execution: WatchedExecution) => {
+  const show = (previous: ExecutionView | undefined, execution: ExecutionView) => {
     if (options.tty) {
-      draw(execution, warning || (execution.terminal ? '' : `live · ${new Date().toLocaleTimeString()}`));
-    } else {
-      const previous = latest;
-      const changed =
-        !previous || previous.status !== execution.status || previous.retryCount !== execution.retryCount || JSON.stringify(previous.progress) !== JSON.stringify(execution.progress);
-      if (changed) write(`${statusLine(execution, style, new Date())}\n`);
-      for (const line of changedItems(previous, execution, style)) write(`${line}\n`);
+      draw(execution, execution.terminal ? '' : `live · ${new Date().toLocaleTimeString()}`);
+      return;
     }
-    latest = execution;
+    const changed =
+      !previous || previous.status !== execution.status || previous.retryCount !== execution.retryCount || JSON.stringify(previous.progress) !== JSON.stringify(execution.progress);
+    if (changed) write(`${statusLine(execution, style, new Date())}\n`);
+    for (const line of changedItems(previous, execution, style)) write(`${line}\n`);
+  };
+
+  const warn = (execution: ExecutionView, warning: string) => {
+    // The gateway keeps polling and the stream stays open: say so, keep waiting.
+    if (options.tty) draw(execution, warning);
+    else write(`${new Date().toISOString().slice(11, 19)} ${warning}\n`);
   };
 
   // `ws` with a handshake timeout, so that an address that never answers does not hang the CLI.
@@ -135,6 +91,21 @@ export function watchExecution(options: WatchOptions): Promise<number> {
       resolve(code);
     };
 
+    /** Shows what changed between the previous state and `next`; a problem ends the watch. */
+    const update = (next: ViewState) => {
+      if (settled) return;
+      const previous = state;
+      state = next;
+      if (next.problem) {
+        fail(next.problem.line);
+        finish(EXIT.error);
+      } else if (next.execution && next.execution !== previous.execution) {
+        show(previous.execution, next.execution);
+      } else if (next.execution && next.warning && next.warning !== previous.warning) {
+        warn(next.execution, next.warning);
+      }
+    };
+
     if (!options.tty) write(`watching ${options.id} at ${options.url}\n`);
     client = createClient({
       url: wsUrl,
@@ -143,7 +114,7 @@ export function watchExecution(options: WatchOptions): Promise<number> {
       lazy: true,
       // Once connected, ride out a gateway restart (graphql-ws resubscribes); never retry a first failure.
       retryAttempts: 5,
-      shouldRetry: (event) => connectedOnce && !(event && typeof event === 'object' && 'code' in event && event.code === 4403),
+      shouldRetry: (event) => connectedOnce && !isRefusal(event),
       on: {
         connected: () => {
           connectedOnce = true;
@@ -151,42 +122,15 @@ export function watchExecution(options: WatchOptions): Promise<number> {
       },
     });
 
-    client.subscribe<{ executionUpdated: WatchedExecution | null }>(
-      { query: EXECUTION_UPDATED, variables: { id: options.id } },
-      {
-        next: (result) => {
-          const execution = result.data?.executionUpdated;
-          if (execution) {
-            warning = '';
-            show(execution);
-            return;
-          }
-          const [error] = (result.errors ?? []) as GraphQLErrorLike[];
-          const code = codeOf(error);
-          if (latest && code?.startsWith('UPSTREAM_')) {
-            // The gateway keeps polling and the stream stays open: say so, keep waiting.
-            warning = `upstream trouble: ${error?.message ?? code} (${code}); the gateway keeps trying`;
-            if (options.tty) draw(latest, warning);
-            else write(`${new Date().toISOString().slice(11, 19)} ${warning}\n`);
-            return;
-          }
-          fail(describe(options.id, error));
-          finish(EXIT.error);
-        },
-        complete: () => {
-          if (settled) return;
-          if (!latest?.terminal) {
-            fail(`the gateway ended the stream before ${options.id} finished`);
-            return finish(EXIT.error);
-          }
-          for (const line of outcome(latest, style)) write(`${line}\n`);
-          finish(latest.status === 'COMPLETED' ? EXIT.completed : EXIT.failed);
-        },
-        error: (failure) => {
-          fail(describeFailure(options.url, failure));
-          finish(EXIT.error);
-        },
+    client.subscribe<ExecutionProgressSubscription>(progressRequest(options.id), {
+      next: (result) => update(onResult(state, result)),
+      complete: () => {
+        update(onComplete(state));
+        if (settled || !state.execution) return;
+        for (const line of outcome(state.execution, style)) write(`${line}\n`);
+        finish(state.execution.status === 'COMPLETED' ? EXIT.completed : EXIT.failed);
       },
-    );
+      error: (failure) => update(onFailure(state, failure)),
+    });
   });
 }

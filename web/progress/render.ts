@@ -1,5 +1,5 @@
 /** Draws a `ViewState` into the page: plain DOM, redrawn whole on every change (it is small). */
-import { fraction, type ExecutionView, type ViewState } from './model.js';
+import { errorText, formatDuration, fraction, type ExecutionView, type ViewState } from '../../src/clients/progress.js';
 
 type Child = Node | string | null | undefined | false;
 
@@ -13,13 +13,6 @@ function h(tag: string, attributes: Record<string, string | undefined> = {}, ...
 
 const badge = (status: string, testId?: string): HTMLElement =>
   h('span', { class: `badge badge-${status.toLowerCase()}`, 'data-status': status, ...(testId ? { 'data-testid': testId } : {}) }, status);
-
-const formatMs = (ms: number | null): string | null => {
-  if (ms === null) return null;
-  if (ms < 1_000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1_000)} s`;
-};
 
 const json = (value: unknown): string => JSON.stringify(value, null, 2) ?? 'null';
 
@@ -53,7 +46,7 @@ function facts(execution: ExecutionView): HTMLElement {
     ['Reason', execution.statusReason],
     ['Started', execution.startedAt && new Date(execution.startedAt).toLocaleString()],
     ['Completed', execution.completedAt && new Date(execution.completedAt).toLocaleString()],
-    ['Duration', formatMs(execution.durationMs)],
+    ['Duration', formatDuration(execution.durationMs)],
     ['Retries', execution.retryCount ? String(execution.retryCount) : null],
   ];
   return h('dl', { class: 'facts' }, ...rows.filter(([, value]) => value).flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
@@ -61,7 +54,7 @@ function facts(execution: ExecutionView): HTMLElement {
 
 function itemList(execution: ExecutionView): HTMLElement | null {
   const steps = execution.steps.map((step) =>
-    h('li', { 'data-testid': 'item' }, badge(step.status), h('span', { class: 'item-name' }, `${step.number ?? '·'}. ${step.name}`), step.durationMs === null ? null : h('span', { class: 'muted' }, formatMs(step.durationMs) ?? ''), step.error ? h('div', { class: 'item-error' }, step.error) : null),
+    h('li', { 'data-testid': 'item' }, badge(step.status), h('span', { class: 'item-name' }, `${step.number ?? '·'}. ${step.name}`), step.durationMs === null ? null : h('span', { class: 'muted' }, formatDuration(step.durationMs)), step.error ? h('div', { class: 'item-error' }, step.error) : null),
   );
   const nodes = execution.nodes.map((node) =>
     h('li', { 'data-testid': 'item' }, badge(node.status), h('span', { class: 'item-name' }, node.name), node.isOutput ? h('span', { class: 'muted' }, 'output') : null, node.error ? h('div', { class: 'item-error' }, node.error) : null),
@@ -75,7 +68,7 @@ function itemList(execution: ExecutionView): HTMLElement | null {
 function result(execution: ExecutionView): HTMLElement | null {
   if (execution.error && (execution.terminal || execution.statusReason === 'RETRYING')) {
     const title = execution.terminal ? 'Error' : 'Last attempt failed (retrying)';
-    return h('section', { class: 'result result-error', 'data-testid': 'error' }, h('h2', {}, title), h('p', {}, execution.error.code && !execution.error.message.startsWith(execution.error.code) ? `${execution.error.code}: ` : '', execution.error.message));
+    return h('section', { class: 'result result-error', 'data-testid': 'error' }, h('h2', {}, title), h('p', {}, errorText(execution.error)));
   }
   if (execution.terminal && execution.output !== null && execution.output !== undefined) {
     return h('section', { class: 'result', 'data-testid': 'output' }, h('h2', {}, 'Output'), h('pre', {}, json(execution.output)));

@@ -37,14 +37,14 @@ export type ExecutionSummaryQueryVariables = Exact<{
 }>;
 
 
-export type ExecutionSummaryQuery = { execution: { id: string, provider: Provider, status: ExecutionStatus, progress: { completed: number, total: number } | null } | null };
+export type ExecutionSummaryQuery = { readonly execution: { readonly id: string, readonly provider: Provider, readonly status: ExecutionStatus, readonly progress: { readonly completed: number, readonly total: number } | null } | null };
 
 export type FollowExecutionSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type FollowExecutionSubscription = { executionUpdated: { status: ExecutionStatus, terminal: boolean, output: unknown, progress: { completed: number, total: number } | null, error: { message: string } | null } };
+export type FollowExecutionSubscription = { readonly executionUpdated: { readonly status: ExecutionStatus, readonly terminal: boolean, readonly output: unknown, readonly progress: { readonly completed: number, readonly total: number } | null, readonly error: { readonly message: string } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
