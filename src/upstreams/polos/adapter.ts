@@ -30,7 +30,7 @@ export class PolosAdapter extends HttpExecutionAdapter {
     return toExecution(upstreamId, parseBody('polos', response, PolosExecutionBody, 'execution response'));
   }
 
-  /** Not retried: Polos has no idempotency key, so a retried run could run twice (the gateway's keys are in commands.ts). */
+  /** Not retried: Polos has no idempotency key, so a retried run could run twice (the gateway's idempotency keys: src/executions/idempotency.ts). */
   async startExecution({ workflowId, input }: StartRequest): Promise<StartResult> {
     const response = await this.http.request({
       method: 'POST',

@@ -27,7 +27,7 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
     return toExecution(upstreamId, response.status, parseBody('promptlayer', response, PromptLayerResultsBody, 'results response'));
   }
 
-  /** Not retried: PromptLayer has no idempotency key, so a retried run could run twice (the gateway's keys are in commands.ts). */
+  /** Not retried: PromptLayer has no idempotency key, so a retried run could run twice (the gateway's idempotency keys: src/executions/idempotency.ts). */
   async startExecution({ workflowId, input }: StartRequest): Promise<StartResult> {
     const response = await this.http.request({
       method: 'POST',
