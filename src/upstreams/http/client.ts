@@ -168,6 +168,8 @@ export class UpstreamHttpClient {
           this.retryBudget.tryWithdraw();
         if (!mayRetry) throw error.error;
         await sleep(delay);
+        // A back-off that overran (a busy event loop) leaves no time for another attempt: report the real failure.
+        if (deadline - Date.now() < this.minAttemptMs) throw error.error;
       }
     }
   }
