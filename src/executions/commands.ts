@@ -1,19 +1,28 @@
 /**
  * Starting and cancelling executions. Kept apart from the reader because these change the
  * upstreams' state: they are never shared between callers or served from a cache, and only the
- * adapters know which of them are safe to retry (see each adapter's `startExecution`).
+ * adapters know which of them are safe to retry (see each adapter's `startExecution`). A start
+ * with an idempotency key goes through the gateway's keys (idempotency.ts), for every provider.
  */
 import type { Execution } from '../domain/execution.js';
 import { GatewayError } from '../domain/errors.js';
 import { formatGlobalId, type ExecutionRef, type Provider } from '../domain/ids.js';
 import type { StartRequest, StartResult } from '../upstreams/adapter.js';
+import type { IdempotentStarts } from './idempotency.js';
 import type { ExecutionReader } from './reader.js';
 
 export class ExecutionCommands {
-  constructor(private readonly reader: ExecutionReader) {}
+  constructor(
+    private readonly reader: ExecutionReader,
+    private readonly idempotency: IdempotentStarts,
+  ) {}
 
   start(provider: Provider, request: StartRequest): Promise<StartResult> {
-    return this.reader.adapter(provider).startExecution(request);
+    const adapter = this.reader.adapter(provider);
+    const { workflowId, input, idempotencyKey: key } = request;
+    if (key === null) return adapter.startExecution(request);
+    const nativeKey = adapter.nativeIdempotencyKeys ?? false;
+    return this.idempotency.start({ provider, workflowId, key, input, nativeKey }, () => adapter.startExecution(request));
   }
 
   /** Requests cancellation, then reads the execution again so the caller sees its new state. */

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../generated/graphql.js';
-import { executionResolvers } from './resolvers/execution.js';
+import { executionResolvers, stepResultResolvers } from './resolvers/execution.js';
 import { nodeResolvers, queryResolvers } from './resolvers/query.js';
 import { mutationResolvers } from './resolvers/mutation.js';
 import { subscriptionResolvers } from './resolvers/subscription.js';
@@ -19,6 +19,6 @@ export function loadTypeDefs(): string[] {
 }
 
 export function buildSchema(extraResolvers: Partial<Resolvers> = {}): GraphQLSchema {
-  const resolvers = { ...scalars, Query: queryResolvers, Node: nodeResolvers, Execution: executionResolvers, Mutation: mutationResolvers, Subscription: subscriptionResolvers, ...extraResolvers };
+  const resolvers = { ...scalars, Query: queryResolvers, Node: nodeResolvers, Execution: executionResolvers, StepResult: stepResultResolvers, Mutation: mutationResolvers, Subscription: subscriptionResolvers, ...extraResolvers };
   return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
 }

@@ -1,10 +1,13 @@
 /**
- * What this replica shares with the others: live events, who polls which execution, and the
- * terminal cache. Through Redis when REDIS_URL is set (see docs/replicas.md); otherwise nothing
+ * What this replica shares with the others: live events, who polls which execution, the
+ * terminal cache and the idempotency keys of starts. Through Redis when REDIS_URL is set (see docs/replicas.md); otherwise nothing
  * is shared and everything stays in-process, as for a single replica.
  */
 import type { Config } from '../config.js';
+import { MemoryIdempotencyStore, type IdempotencyStore } from '../executions/idempotency.js';
+import { RedisIdempotencyStore } from '../executions/redis-idempotency-store.js';
 import { RedisTerminalCache } from '../executions/redis-terminal-cache.js';
+import { releaseAll } from '../lifecycle.js';
 import { MemoryTerminalCache, TieredTerminalCache, type CacheObserver, type TerminalCache } from '../executions/terminal-cache.js';
 import type { Logger } from '../logger.js';
 import type { LiveEvent } from './events.js';
@@ -21,6 +24,7 @@ export interface Coordination {
   readonly pubsub: PubSub<LiveEvent>;
   readonly pollCoordinator: PollCoordinator;
   readonly terminalCache: TerminalCache;
+  readonly idempotency: IdempotencyStore;
   readonly redis: RedisStatus;
   close(): Promise<void>;
 }
@@ -32,31 +36,36 @@ export interface CoordinationDeps {
 
 export async function startCoordination(config: Config, deps: CoordinationDeps): Promise<Coordination> {
   if (config.redisUrl === null) {
-    return coordination(new MemoryPubSub(), new LocalPollCoordinator(), new MemoryTerminalCache(config.terminalCache, deps.cacheObserver));
+    const idempotency = new MemoryIdempotencyStore({ ttlMs: config.idempotency.ttlMs, max: config.idempotency.maxKeys });
+    return coordination(new MemoryPubSub(), new LocalPollCoordinator(), new MemoryTerminalCache(config.terminalCache, deps.cacheObserver), idempotency);
   }
   const link = await RedisLink.connect({ url: config.redisUrl, ...config.redis }, deps.logger);
   const shared = new RedisTerminalCache(link.commands, { key: (globalId) => link.key(`terminal:${globalId}`), ttlMs: config.terminalCache.ttlMs });
   const terminalCache = new TieredTerminalCache(new MemoryTerminalCache(config.terminalCache), shared, deps.cacheObserver);
-  return coordination(new RedisPubSub(link), new RedisPollCoordinator(link, config.redis.leaseMs), terminalCache, link);
+  const idempotency = new RedisIdempotencyStore(link.commands, { key: (recordKey) => link.key(`idempotency:${recordKey}`), ttlMs: config.idempotency.ttlMs });
+  return coordination(new RedisPubSub(link), new RedisPollCoordinator(link, config.redis.leaseMs), terminalCache, idempotency, link);
 }
 
 function coordination(
   pubsub: PubSub<LiveEvent>,
   pollCoordinator: PollCoordinator,
   terminalCache: TerminalCache,
+  idempotency: IdempotencyStore,
   link: RedisLink | null = null,
 ): Coordination {
   return {
     pubsub,
     pollCoordinator,
     terminalCache,
+    idempotency,
     get redis(): RedisStatus {
       return link?.state ?? 'disabled';
     },
-    async close() {
-      await pollCoordinator.close();
-      await pubsub.close();
-      link?.close();
-    },
+    close: () =>
+      releaseAll([
+        { name: 'poll leases', release: () => pollCoordinator.close() },
+        { name: 'pub/sub', release: () => pubsub.close() },
+        { name: 'redis connections', release: () => link?.close() },
+      ]),
   };
 }

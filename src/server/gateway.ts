@@ -2,7 +2,8 @@
  * Wires the gateway: adapters → reader (cache, dedup) → schema, served by Apollo over Express
  * for HTTP and by graphql-ws for WebSocket, on one port and one path, with the same auth and
  * limits on both. Everything started here is released by `close()`, in the order a graceful
- * shutdown needs: stop accepting, let in-flight operations finish, close sockets, then pools.
+ * shutdown needs: stop accepting, let in-flight operations finish, close sockets, then pools;
+ * and by a start-up that fails half-way (the port is taken), which then rejects with one message.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -12,7 +13,9 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Config } from '../config.js';
+import { OpenedResources, StartupError } from '../lifecycle.js';
 import { ExecutionCommands } from '../executions/commands.js';
+import { IdempotentStarts } from '../executions/idempotency.js';
 import { ExecutionReader } from '../executions/reader.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
@@ -30,7 +33,7 @@ import { loggingPlugin } from './logging.js';
 import { Metrics } from './metrics.js';
 import { countUpstreamCall } from './request-context.js';
 import { mountUi } from './ui.js';
-import { attachWebSocketServer } from './websocket.js';
+import { attachWebSocketServer, type WebSocketHandle } from './websocket.js';
 
 export interface Gateway {
   /** `http://host:port/graphql` */
@@ -41,7 +44,10 @@ export interface Gateway {
   readonly metrics: Metrics;
   /** Shared state with other replicas: `degraded` still serves correctly, each replica on its own. */
   readonly redis: RedisStatus;
-  /** Graceful: in-flight HTTP operations get SHUTDOWN_TIMEOUT_MS to finish. */
+  /**
+   * Graceful: in-flight HTTP operations get SHUTDOWN_TIMEOUT_MS to finish. Every step runs even
+   * when one fails; the failures are then reported together (an AggregateError).
+   */
   close(): Promise<void>;
 }
 
@@ -51,13 +57,29 @@ export interface GatewayOptions {
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const opened = new OpenedResources();
+  try {
+    return await openGateway(config, logger, opened);
+  } catch (error) {
+    await opened.release().catch((releaseError: unknown) => logger.warn({ err: releaseError }, 'start-up failed, and releasing what it opened failed too'));
+    throw listenFailure(error, config) ?? error;
+  }
+}
+
+/** Opens everything, registering each part in `opened` as soon as it exists (released in reverse). */
+async function openGateway(config: Config, logger: Logger, opened: OpenedResources): Promise<Gateway> {
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
-  const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
   const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
+  opened.add('redis coordination', () => coordination.close());
   metrics.observeRedis(() => coordination.redis);
+  const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
   const reader = new ExecutionReader(adapters, coordination.terminalCache);
-  const commands = new ExecutionCommands(reader);
+  opened.add('upstream connection pools', () => reader.close());
+  // A duplicate start waits at most as long as the first one's upstream call can take, and its record's write.
+  const idempotentStarts = new IdempotentStarts(coordination.idempotency, { waitMs: config.http.deadlineMs + config.redis.commandTimeoutMs });
+  const commands = new ExecutionCommands(reader, idempotentStarts);
   const live = new LiveExecutions(reader, coordination.pubsub, config.poll, metrics.live, coordination.pollCoordinator);
+  opened.add('live executions', () => live.close()); // gives up its leases: other replicas take over at once
   const contextFor = (memoize: boolean): GatewayContext => ({
     loaders: createLoaders(reader, { memoize }),
     reader,
@@ -66,13 +88,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     maxIds: config.limits.maxIds,
   });
   const keyCheck = createKeyCheck(config.gatewayApiKeys);
-  if (config.gatewayApiKeys.length === 0) logger.warn('GATEWAY_API_KEYS is not set: the gateway accepts unauthenticated requests');
 
   const schema = buildSchema();
   const armor = armorFor(config.limits);
   const operationCost = createCostMeter(schema);
   const httpServer = createServer();
-  const webSocket = attachWebSocketServer(httpServer, {
+  // Attached once the port is bound (below): ws re-emits a listen error, which graphql-ws would print.
+  let webSocket: WebSocketHandle | undefined;
+  const attachWebSocket = () => attachWebSocketServer(httpServer, {
     schema,
     context: () => contextFor(false),
     connectionInitWaitTimeoutMs: config.ws.connectionInitTimeoutMs,
@@ -113,10 +136,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       // No resolver sets cache hints, and the plugin costs a hook per resolved field.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      { serverWillStart: async () => ({ drainServer: () => webSocket.dispose() }) },
+      { serverWillStart: async () => ({ drainServer: async () => webSocket?.dispose() }) },
     ],
   });
   await apollo.start();
+  opened.add('http server', () => apollo.stop()); // stops accepting, drains HTTP, closes WebSockets (1001)
 
   let stopping = false;
   const app = createHttpApp({
@@ -134,9 +158,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   httpServer.listen(config.port, config.host);
   await once(httpServer, 'listening');
+  // In the same tick as 'listening': no connection can have been accepted before the upgrade handler.
+  webSocket = attachWebSocket();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info({ port, providers: reader.providers }, 'gateway listening');
+  if (config.gatewayApiKeys.length === 0) logger.warn('GATEWAY_API_KEYS is not set: the gateway accepts unauthenticated requests');
 
   return {
     url: `http://${host}:${port}/graphql`,
@@ -149,12 +176,22 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
     async close() {
       stopping = true;
-      await apollo.stop(); // stops accepting, drains HTTP, closes WebSockets (1001)
-      await live.close(); // gives up its leases: other replicas take over at once
-      await coordination.close();
-      await reader.close();
+      await opened.release();
     },
   };
+}
+
+/** The port cannot be bound: one message saying what to change, instead of a stack trace. */
+function listenFailure(error: unknown, config: Config): StartupError | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if ((error as NodeJS.ErrnoException | null)?.syscall !== 'listen') return null;
+  const where = `${config.host}:${config.port}`;
+  const why: Record<string, string> = {
+    EADDRINUSE: `the address is already in use (EADDRINUSE): stop what listens there, or set PORT (and HOST) to a free one`,
+    EACCES: `permission denied (EACCES): ports below 1024 need privileges; set PORT to 1024 or above`,
+    EADDRNOTAVAIL: `HOST is not an address of this machine (EADDRNOTAVAIL)`,
+  };
+  return new StartupError(`Cannot listen on ${where}: ${(code && why[code]) ?? (error as Error).message}.`, { cause: error });
 }
 
 /** Adds per-operation upstream call counting (for the operation log line) to the metrics observer. */
