@@ -7,7 +7,6 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -15,7 +14,6 @@ import type { Config } from '../config.js';
 import { ExecutionCommands } from '../executions/commands.js';
 import { ExecutionReader } from '../executions/reader.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { formatError } from '../graphql/errors.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
@@ -24,10 +22,12 @@ import { createLogger, type Logger } from '../logger.js';
 import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
+import { apolloTransport } from './apollo-transport.js';
 import { createHttpApp } from './http-app.js';
-import { armorFor, costError, createCostMeter } from './limits.js';
-import { loggingPlugin } from './logging.js';
 import { Metrics } from './metrics.js';
+import { createPipeline, type ExecutorName } from './pipeline/index.js';
+import { logLinePlugin } from './pipeline/plugins/log-line.js';
+import { metricsPlugin } from './pipeline/plugins/metrics.js';
 import { countUpstreamCall } from './request-context.js';
 import { mountUi } from './ui.js';
 import { attachWebSocketServer } from './websocket.js';
@@ -47,6 +47,8 @@ export interface Gateway {
 
 export interface GatewayOptions {
   readonly logger?: Logger;
+  /** graphql-jit (default) or graphql-js: the differential test runs the same operations through both. */
+  readonly executor?: ExecutorName;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
@@ -63,51 +65,43 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     reader,
     commands,
     live,
-    maxIds: config.limits.maxIds,
   });
   const keyCheck = createKeyCheck(config.gatewayApiKeys);
   if (config.gatewayApiKeys.length === 0) logger.warn('GATEWAY_API_KEYS is not set: the gateway accepts unauthenticated requests');
 
   const schema = buildSchema();
-  const armor = armorFor(config.limits);
-  const operationCost = createCostMeter(schema);
+  const pipeline = createPipeline({
+    schema,
+    limits: config.limits,
+    introspection: config.introspection,
+    ...(options.executor ? { executor: options.executor } : {}),
+    plugins: [logLinePlugin(logger), metricsPlugin(metrics)],
+  });
   const httpServer = createServer();
   const webSocket = attachWebSocketServer(httpServer, {
     schema,
+    pipeline,
     context: () => contextFor(false),
     connectionInitWaitTimeoutMs: config.ws.connectionInitTimeoutMs,
     keyCheck,
-    limits: config.limits,
-    validationRules: config.introspection ? armor.validationRules : [...armor.validationRules, NoSchemaIntrospectionCustomRule],
-    metrics,
-    logger,
+    maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
+    maxPayloadBytes: config.limits.maxTokens * 64,
   });
 
+  const http = apolloTransport(pipeline);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
-    formatError,
+    // The pipeline parses, validates and masks; Apollo only ever reads the pipeline's documents.
+    documentStore: http.documentStore,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // Documents come from the request or from pipeline plugins, never from Apollo's own APQ cache.
+    persistedQueries: false,
     // main.ts owns the signals: Apollo's own handler would stop the server before gateway.close() runs.
     stopOnTerminationSignals: false,
-    // Token limit at parse time: a client error (400), which Armor's plugin would report as a 500.
-    parseOptions: { maxTokens: config.limits.maxTokens },
     allowBatchedHttpRequests: true, // bounded by MAX_BATCH_OPERATIONS in http-app
-    validationRules: armor.validationRules,
     plugins: [
-      ...armor.plugins,
-      {
-        // The schema-aware cost limit; needs the variables, so it runs once the operation is resolved.
-        requestDidStart: async () => ({
-          didResolveOperation: async ({ document, request, operationName }) => {
-            const error = costError(operationCost(document, request.variables ?? {}, operationName ?? undefined), config.limits);
-            // `http.status` makes Apollo answer 400, a client error, and is not sent to the client.
-            if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
-          },
-        }),
-      },
-      metrics.apolloPlugin(),
-      loggingPlugin(logger),
+      http.plugin,
       // Apollo's landing page loads from a CDN; browsers get the bundled GraphiQL (src/server/ui.ts).
       ApolloServerPluginLandingPageDisabled(),
       // No resolver sets cache hints, and the plugin costs a hook per resolved field.

@@ -8,8 +8,10 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import type { KeyCheck } from './auth.js';
+import { limitExceeded } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { requestContext } from './request-context.js';
 
@@ -30,6 +32,8 @@ export interface HttpAppOptions {
 export function sendGraphQLError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
+
+const sendRefusal = (res: Response, status: number, error: GraphQLError): void => void res.status(status).json({ errors: [error.toJSON()] });
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
@@ -53,7 +57,7 @@ const limitBatch =
   (max: number): RequestHandler =>
   (req, res, next) => {
     if (!Array.isArray(req.body) || req.body.length <= max) return next();
-    sendGraphQLError(res, 400, 'BATCH_TOO_LARGE', `A batched request may hold at most ${max} operations (MAX_BATCH_OPERATIONS); got ${req.body.length}.`);
+    sendRefusal(res, 400, limitExceeded('MAX_BATCH_OPERATIONS', max, `A batched request holds ${req.body.length} operations, more than one request may`, { operations: req.body.length }));
   };
 
 /** body-parser's failures (too large, not JSON) as GraphQL errors instead of HTML pages. */
@@ -62,7 +66,7 @@ const bodyErrors =
   (error: { type?: string; status?: number }, _req, res, next) => {
     if (res.headersSent) return next(error);
     if (error.type === 'entity.too.large') {
-      return sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBodyBytes} bytes (MAX_BODY_BYTES).`);
+      return sendRefusal(res, 413, limitExceeded('MAX_BODY_BYTES', maxBodyBytes, 'The request body is larger than the gateway accepts, in bytes'));
     }
     if (error.type === 'entity.parse.failed') return sendGraphQLError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON.');
     if (error.status && error.status >= 400 && error.status < 500) {

@@ -1,0 +1,99 @@
+/**
+ * Phase 3, cost: the schema-aware cost limit (MAX_COST) and the ids-per-call limit
+ * (MAX_IDS_PER_CALL), checked before anything executes, from graphql-query-complexity with this
+ * schema's own weights, because the generic cost models cannot know that `executions(ids)` costs
+ * one upstream call per id while a scalar costs nothing upstream.
+ *
+ * Both depend on the document, the operation name and the variables' shape only (list lengths,
+ * numbers such as `first`), never on string values such as ids: so they are remembered per
+ * document and shape, and a client repeating one query pays for the analysis once.
+ */
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { limitExceeded, type OperationLimits } from '../limits.js';
+
+/** One upstream lookup (possibly an HTTP call) weighs this much; a plain field weighs 1. */
+export const LOOKUP_COST = 10;
+const LOOKUP_FIELDS = new Set(['execution', 'node', 'parent', 'root', 'executionUpdated']);
+const LIST_FIELDS = new Set(['executions', 'executionsUpdated']);
+
+/** A paged list is one upstream call returning up to `first` items; children an unknown few. */
+const PAGED_FIELDS: Readonly<Record<string, (args: Record<string, unknown>) => number>> = {
+  executionsConnection: (args) => (typeof args.first === 'number' ? args.first : 20),
+  children: () => 10,
+};
+
+export interface Cost {
+  readonly cost: number;
+  /** The longest `ids` list of any one call in the operation. */
+  readonly mostIds: number;
+}
+
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string): Cost {
+  let mostIds = 0;
+  const estimateCost: ComplexityEstimator = ({ field, args, childComplexity }) => {
+    const pageSize = PAGED_FIELDS[field.name];
+    if (pageSize) return LOOKUP_COST + pageSize(args) * childComplexity;
+    if (LIST_FIELDS.has(field.name)) {
+      const ids = Array.isArray(args.ids) ? args.ids.length : 1;
+      mostIds = Math.max(mostIds, ids);
+      return ids * (LOOKUP_COST + childComplexity);
+    }
+    if (LOOKUP_FIELDS.has(field.name)) return LOOKUP_COST + childComplexity;
+    return 1 + childComplexity;
+  };
+  const cost = getComplexity({ schema, query: document, variables, estimators: [estimateCost], ...(operationName ? { operationName } : {}) });
+  return { cost, mostIds };
+}
+
+export type CostCheck = (document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined) => GraphQLError | null;
+
+/** Distinct variable shapes remembered per document; a document seen with more starts over. */
+const SHAPES_PER_DOCUMENT = 32;
+/** Variables whose shape key is longer than this (a large JSON input) are not worth remembering. */
+const MAX_SHAPE_KEY_LENGTH = 512;
+
+export type CostMeter = (document: DocumentNode, variables?: Record<string, unknown>, operationName?: string) => Cost;
+
+/** `operationCost`, remembered per document (weakly: entries go with the parse cache's) and variable shape. */
+export function createCostMeter(schema: GraphQLSchema): CostMeter {
+  const byDocument = new WeakMap<DocumentNode, Map<string, Cost>>();
+  return (document, variables = {}, operationName) => {
+    const key = shapeKey(variables, operationName);
+    if (key === null) return operationCost(schema, document, variables, operationName);
+    let costs = byDocument.get(document);
+    if (!costs) byDocument.set(document, (costs = new Map()));
+    let cost = costs.get(key);
+    if (cost === undefined) {
+      cost = operationCost(schema, document, variables, operationName);
+      if (costs.size >= SHAPES_PER_DOCUMENT) costs.clear();
+      costs.set(key, cost);
+    }
+    return cost;
+  };
+}
+
+/** Strings are blanked: the estimator above reads only list lengths and numbers. */
+function shapeKey(variables: Record<string, unknown>, operationName: string | undefined): string | null {
+  const key = `${operationName ?? ''}\u0000${JSON.stringify(variables, (_name, value: unknown) => (typeof value === 'string' ? '' : value))}`;
+  return key.length <= MAX_SHAPE_KEY_LENGTH ? key : null;
+}
+
+export function createCostCheck(schema: GraphQLSchema, limits: OperationLimits): CostCheck {
+  const meter = createCostMeter(schema);
+  return (document, variables, operationName) => {
+    const { cost, mostIds } = meter(document, variables, operationName);
+    if (mostIds > limits.maxIds) {
+      return limitExceeded('MAX_IDS_PER_CALL', limits.maxIds, `A call asks for ${mostIds} ids, more than one call may take`, { ids: mostIds });
+    }
+    if (cost > limits.maxCost) {
+      return limitExceeded(
+        'MAX_COST',
+        limits.maxCost,
+        `Operation cost ${cost} exceeds the limit. Each execution lookup costs ${LOOKUP_COST}, each id of executions(ids) counts as one lookup, each other field 1`,
+        { cost },
+      );
+    }
+    return null;
+  };
+}
