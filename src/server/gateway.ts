@@ -13,6 +13,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { Config } from '../config.js';
 import { ExecutionCommands } from '../executions/commands.js';
 import { ExecutionReader } from '../executions/reader.js';
+import type { Resolvers } from '../generated/graphql.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
@@ -25,7 +26,7 @@ import { createKeyCheck } from './auth.js';
 import { apolloTransport } from './apollo-transport.js';
 import { createHttpApp } from './http-app.js';
 import { Metrics } from './metrics.js';
-import { createPipeline, type ExecutorName } from './pipeline/index.js';
+import { createPipeline, type ExecutorFactory, type ExecutorName } from './pipeline/index.js';
 import { logLinePlugin } from './pipeline/plugins/log-line.js';
 import { metricsPlugin } from './pipeline/plugins/metrics.js';
 import { countUpstreamCall } from './request-context.js';
@@ -47,8 +48,10 @@ export interface Gateway {
 
 export interface GatewayOptions {
   readonly logger?: Logger;
-  /** graphql-jit (default) or graphql-js: the differential test runs the same operations through both. */
-  readonly executor?: ExecutorName;
+  /** graphql-jit (default), graphql-js, or an executor of the caller's (the tests' differential one). */
+  readonly executor?: ExecutorName | ExecutorFactory;
+  /** Resolvers merged over the schema's own, per type (tests: a field that fails unexpectedly). */
+  readonly resolvers?: Partial<Resolvers>;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
@@ -69,7 +72,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const keyCheck = createKeyCheck(config.gatewayApiKeys);
   if (config.gatewayApiKeys.length === 0) logger.warn('GATEWAY_API_KEYS is not set: the gateway accepts unauthenticated requests');
 
-  const schema = buildSchema();
+  const schema = buildSchema(options.resolvers);
   const pipeline = createPipeline({
     schema,
     limits: config.limits,

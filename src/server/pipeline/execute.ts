@@ -21,10 +21,12 @@ export type ExecutorName = 'jit' | 'graphql-js';
 
 /** The graphql-js execution interface, so that any GraphQL transport library can be handed it. */
 export interface Executor {
-  readonly name: ExecutorName;
+  readonly name: string;
   execute(args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult;
   subscribe(args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
 }
+
+export type ExecutorFactory = (schema: GraphQLSchema) => Executor;
 
 export function createExecutor(schema: GraphQLSchema, name: ExecutorName): Executor {
   const subscribe = (args: ExecutionArgs) => graphqlSubscribe(args) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;

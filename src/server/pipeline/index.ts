@@ -46,12 +46,12 @@ import {
 import type { OperationLimits } from '../limits.js';
 import { requestContext, type RequestFacts } from '../request-context.js';
 import { createCostCheck, type CostCheck } from './cost.js';
-import { createExecutor, type Executor, type ExecutorName } from './execute.js';
+import { createExecutor, type Executor, type ExecutorFactory, type ExecutorName } from './execute.js';
 import { maskError, type Failure } from './mask.js';
 import { createParser, type Parsed } from './parse.js';
 import { createValidator } from './validate.js';
 
-export type { ExecutorName } from './execute.js';
+export type { Executor, ExecutorFactory, ExecutorName } from './execute.js';
 export type { Failure } from './mask.js';
 
 /** Where an operation came from; a label in logs and metrics. */
@@ -87,8 +87,8 @@ export interface PipelineOptions {
   readonly schema: GraphQLSchema;
   readonly limits: OperationLimits;
   readonly introspection: boolean;
-  /** graphql-jit (default) or graphql-js; the differential test runs both. */
-  readonly executor?: ExecutorName;
+  /** graphql-jit (default), graphql-js, or an executor of the caller's; the differential test runs both. */
+  readonly executor?: ExecutorName | ExecutorFactory;
   readonly plugins?: readonly PipelinePlugin[];
 }
 
@@ -125,7 +125,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     parse: createParser(options.limits.maxTokens),
     validate: createValidator(options.schema, options),
     checkCost: createCostCheck(options.schema, options.limits),
-    executor: createExecutor(options.schema, options.executor ?? 'jit'),
+    executor: typeof options.executor === 'function' ? options.executor(options.schema) : createExecutor(options.schema, options.executor ?? 'jit'),
     plugins: options.plugins ?? [],
   };
   return {
@@ -191,13 +191,14 @@ export class Operation {
     if (parsed.errors) return this.refuseWith(parsed.errors);
     const { document } = parsed;
     this.document = document;
-    const invalid = this.phases.validate(document);
-    if (invalid.length > 0) return this.refuseWith(invalid);
+    // Resolved before validation so that a refused operation is still logged under its name.
     const requestedName = typeof this.request.operationName === 'string' ? this.request.operationName : undefined;
     const operation = getOperationAST(document, requestedName);
+    this.operationName = operation?.name?.value ?? null;
+    this.operationType = operation?.operation ?? null;
+    const invalid = this.phases.validate(document);
+    if (invalid.length > 0) return this.refuseWith(invalid);
     if (!operation) return this.refuseWith([unresolvedOperation(requestedName)]);
-    this.operationName = operation.name?.value ?? null;
-    this.operationType = operation.operation;
     this.variables = isObject(this.request.variables) ? this.request.variables : {};
     for (const hooks of this.hooks) hooks.onPrepared?.();
     const tooCostly = this.costRefusal(document, requestedName);

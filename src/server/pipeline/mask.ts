@@ -23,7 +23,7 @@ export interface Failure {
 export function maskError(error: GraphQLError, failures: Failure[]): GraphQLFormattedError {
   const original = error.originalError;
   if (isGatewayError(original)) return { ...located(error), message: original.message, extensions: original.extensions };
-  if (typeof error.extensions.code === 'string' && !isPlainError(original)) return error.toJSON();
+  if (typeof error.extensions?.code === 'string' && !isPlainError(original)) return error.toJSON();
   // graphql-js reports bad variables (coercion, a scalar refusing an input) without a path:
   // they are about the request, before any resolver ran.
   if (error.path === undefined) return { ...error.toJSON(), extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } };
