@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { TEST_KEYS, testEnv } from '../support/gateway.js';
+import { startGatewayForTest, TEST_KEYS, testEnv } from '../support/gateway.js';
 import {
   flowkerBody,
   httpRequest,
@@ -79,7 +79,7 @@ beforeAll(async () => {
       { GATEWAY_API_KEYS: GATEWAY_KEY, LOG_LEVEL: 'debug', POLL_INTERVAL_MS: '20', POLL_MAX_INTERVAL_MS: '40', WS_CONNECTION_INIT_TIMEOUT_MS: '2000' },
     ),
   );
-  gateway = await startGateway(config, { logger: createLogger('debug', { write: (line: string) => void logLines.push(line) }) });
+  gateway = await startGatewayForTest(config, { logger: createLogger('debug', { write: (line: string) => void logLines.push(line) }) });
 });
 
 afterAll(async () => {

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { executionResolvers } from '../../src/graphql/resolvers/execution.js';
 import { createLogger } from '../../src/logger.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { testEnv } from '../support/gateway.js';
+import { startGatewayForTest, testEnv } from '../support/gateway.js';
 import { healthyPolos, openAckedSocket, postGraphQL, uuid, type RawSocket } from '../support/server-helpers.js';
 import { eventually } from '../support/subscriptions.js';
 
@@ -39,7 +39,7 @@ let socket: RawSocket;
 beforeAll(async () => {
   polos = await startFakeUpstream(healthyPolos);
   const config = loadConfig(testEnv({ polos: polos.baseUrl }, { LOG_LEVEL: 'info', POLL_INTERVAL_MS: '20', POLL_MAX_INTERVAL_MS: '40' }));
-  gateway = await startGateway(config, {
+  gateway = await startGatewayForTest(config, {
     logger: createLogger('info', { write: (line: string) => void logLines.push(JSON.parse(line)) }),
     resolvers: {
       Execution: {
