@@ -134,34 +134,38 @@ const badRequest = (message: string) => new BodyRefusal(400, { message, extensio
 /**
  * The parsed JSON body of a JSON request (an object or an array, as express.json's strict mode),
  * undefined for any other content type (Apollo then refuses it: CSRF prevention, or no query).
+ * Read with plain 'data' events: a stream's async iterator costs several promises per request.
  */
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const tooLarge = () => new BodyRefusal(413, limitExceeded('MAX_BODY_BYTES', maxBytes, 'The request body is larger than the gateway accepts, in bytes').toJSON());
+function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     req.resume();
-    return new BodyRefusal(415, { message: `Content-Encoding "${encoding.slice(0, 32)}" is not supported: send the body uncompressed.`, extensions: { code: 'BAD_REQUEST' } });
+    return Promise.resolve(new BodyRefusal(415, { message: `Content-Encoding "${encoding.slice(0, 32)}" is not supported: send the body uncompressed.`, extensions: { code: 'BAD_REQUEST' } }));
   }
-  const declared = Number(req.headers['content-length']);
-  if (declared > maxBytes) {
+  const tooLarge = () => new BodyRefusal(413, limitExceeded('MAX_BODY_BYTES', maxBytes, 'The request body is larger than the gateway accepts, in bytes').toJSON());
+  if (Number(req.headers['content-length']) > maxBytes) {
     req.resume(); // drain it: the connection stays usable for the answer
-    return tooLarge();
+    return Promise.resolve(tooLarge());
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) {
-        req.resume();
-        return tooLarge();
-      }
-      chunks.push(chunk);
-    }
-  } catch {
-    return badRequest('The request could not be read.');
-  }
-  if (!isJson(req.headers['content-type'])) return undefined;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.resume();
+      resolve(tooLarge());
+    };
+    req.on('data', onData);
+    req.once('error', () => resolve(badRequest('The request could not be read.')));
+    req.once('end', () => {
+      if (size <= maxBytes) resolve(isJson(req.headers['content-type']) ? parseJsonBody(chunks) : undefined);
+    });
+  });
+}
+
+function parseJsonBody(chunks: Buffer[]): unknown {
   const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
   if (text.length === 0) return undefined;
   const first = /\S/.exec(text)?.[0];

@@ -8,7 +8,7 @@
  * numbers such as `first`), never on string values such as ids: so they are remembered per
  * document and shape, and a client repeating one query pays for the analysis once.
  */
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { visit, type ASTNode, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { limitExceeded, type OperationLimits } from '../limits.js';
 
@@ -55,27 +55,58 @@ const MAX_SHAPE_KEY_LENGTH = 512;
 
 export type CostMeter = (document: DocumentNode, variables?: Record<string, unknown>, operationName?: string) => Cost;
 
+interface DocumentCosts {
+  /** The variables the cost can depend on: those in list and paged fields' arguments, and in directives (@include). */
+  readonly variables: readonly string[];
+  readonly byShape: Map<string, Cost>;
+}
+
 /** `operationCost`, remembered per document (weakly: entries go with the parse cache's) and variable shape. */
 export function createCostMeter(schema: GraphQLSchema): CostMeter {
-  const byDocument = new WeakMap<DocumentNode, Map<string, Cost>>();
+  const byDocument = new WeakMap<DocumentNode, DocumentCosts>();
   return (document, variables = {}, operationName) => {
-    const key = shapeKey(variables, operationName);
-    if (key === null) return operationCost(schema, document, variables, operationName);
     let costs = byDocument.get(document);
-    if (!costs) byDocument.set(document, (costs = new Map()));
-    let cost = costs.get(key);
+    if (!costs) byDocument.set(document, (costs = { variables: costVariables(document), byShape: new Map() }));
+    const key = shapeKey(costs.variables, variables, operationName);
+    if (key === null) return operationCost(schema, document, variables, operationName);
+    let cost = costs.byShape.get(key);
     if (cost === undefined) {
       cost = operationCost(schema, document, variables, operationName);
-      if (costs.size >= SHAPES_PER_DOCUMENT) costs.clear();
-      costs.set(key, cost);
+      if (costs.byShape.size >= SHAPES_PER_DOCUMENT) costs.byShape.clear();
+      costs.byShape.set(key, cost);
     }
     return cost;
   };
 }
 
-/** Strings are blanked: the estimator above reads only list lengths and numbers. */
-function shapeKey(variables: Record<string, unknown>, operationName: string | undefined): string | null {
-  const key = `${operationName ?? ''}\u0000${JSON.stringify(variables, (_name, value: unknown) => (typeof value === 'string' ? '' : value))}`;
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: ASTNode) =>
+    visit(node, {
+      Variable: (variable) => {
+        names.add(variable.name.value);
+      },
+    });
+  visit(document, {
+    Field: (field) => {
+      if (LIST_FIELDS.has(field.name.value) || field.name.value in PAGED_FIELDS) for (const argument of field.arguments ?? []) collect(argument);
+    },
+    Directive: (directive) => {
+      for (const argument of directive.arguments ?? []) collect(argument);
+    },
+  });
+  return [...names].sort();
+}
+
+/**
+ * Only the cost's own variables count, and of them only what the estimator reads: list lengths
+ * and numbers (strings are blanked). A lookup's `$id` never enters the key, so W1-like operations
+ * have one entry per document and pay no serialisation per request.
+ */
+function shapeKey(names: readonly string[], variables: Record<string, unknown>, operationName: string | undefined): string | null {
+  if (names.length === 0) return operationName ?? '';
+  const shape = names.map((name) => variables[name]);
+  const key = `${operationName ?? ''}\u0000${JSON.stringify(shape, (_name, value: unknown) => (typeof value === 'string' ? '' : value))}`;
   return key.length <= MAX_SHAPE_KEY_LENGTH ? key : null;
 }
 

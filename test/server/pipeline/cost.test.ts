@@ -28,6 +28,15 @@ describe('createCostMeter', () => {
     expect(meter(document, { first: 100 }, 'Page').cost).toBeGreaterThan(meter(document, { first: 5 }, 'Page').cost);
   });
 
+  it('keys on the variables the cost can depend on only: list and paged arguments, and directives', () => {
+    const meter = createCostMeter(schema);
+    const maybe = parse('query Maybe($with: Boolean!, $id: ID!) { execution(id: $id) { id parent @include(if: $with) { id } } }');
+    for (const variables of [{ with: true, id: 'polos:a' }, { with: false, id: 'polos:b' }, { with: true, id: 'polos:c' }]) {
+      expect(meter(maybe, variables, 'Maybe')).toEqual(operationCost(schema, maybe, variables, 'Maybe'));
+    }
+    expect(meter(maybe, { with: true, id: 'x' }, 'Maybe').cost).toBeGreaterThan(meter(maybe, { with: false, id: 'x' }, 'Maybe').cost);
+  });
+
   it('still computes variables too large to remember', () => {
     const meter = createCostMeter(schema);
     const big = { ids: ids(100), padding: Array.from({ length: 300 }, () => 0) };
