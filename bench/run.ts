@@ -20,6 +20,7 @@
  *   UPSTREAM_MAX_CONNECTIONS=256  upstream sockets per upstream for gateway, proxy and direct (see workloads.ts)
  *   BENCH_LATENCY_MS=20   W3's fixed upstream latency
  *   BENCH_LABEL=latest    names the docs section (e.g. before / after)
+ *   BENCH_GATEWAY_ROOT=…  benchmark another project tree's gateway (bench/gateway-child.ts there) in this harness
  *   BENCH_WRITE=0         do not touch docs/benchmarks.md
  *   BENCH_LOG_LEVEL=info  the gateway's LOG_LEVEL (its stdout is discarded)
  *   UPSTREAM_*, MAX_* …   passed to the gateway as they are

@@ -288,7 +288,10 @@ export const targetEnv = (urls: Record<Provider, string>): Record<string, string
   ...UPSTREAM_KEYS,
 });
 
-/** `--expose-gc` only makes `usage({ gc: true })` possible (the soak's before/after figures). */
-export const startGatewayChild = (urls: Record<Provider, string>, nodeArgs: string[] = [], root?: string) =>
+/**
+ * `--expose-gc` only makes `usage({ gc: true })` possible (the soak's before/after figures).
+ * BENCH_GATEWAY_ROOT runs another tree's gateway (e.g. a copy from before a change) in this harness.
+ */
+export const startGatewayChild = (urls: Record<Provider, string>, nodeArgs: string[] = [], root = env.BENCH_GATEWAY_ROOT) =>
   startChild<{ url: string }>('gateway-child.ts', { env: targetEnv(urls), nodeArgs: ['--expose-gc', ...nodeArgs], ...(root ? { root } : {}) });
 
