@@ -162,7 +162,8 @@ interface ClientCall {
 async function measureClientCall(urls: Record<Provider, string>, upstreams: Child<{ urls: Record<Provider, string> }>): Promise<ClientCall> {
   process.stdout.write('client: one upstream call through the client (request, parse, validate, map), Polos, 10 at a time\n');
   await upstreams.call('configure', { latencyMs: 0 });
-  const child = await startChild('client-call.ts', { env: targetEnv(urls) });
+  const root = env.BENCH_GATEWAY_ROOT;
+  const child = await startChild('client-call.ts', { env: targetEnv(urls), ...(root ? { root } : {}) });
   try {
     const args = { provider: 'polos', calls: 5_000, concurrency: 10 };
     await child.call('run', args);

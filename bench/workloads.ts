@@ -34,7 +34,7 @@ export const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 export const LATENCY_MS = Number(env.BENCH_LATENCY_MS ?? 20);
 export const SOAK_S = env.BENCH_SOAK === '1' ? 60 : Number(env.BENCH_SOAK_S ?? 0);
 export const PROFILE = env.BENCH_PROFILE === '1';
-export const ONLY = new Set((env.BENCH_ONLY ?? 'W1,W1c1,W2,W3,W4,W5,growth').split(',').map((item) => item.trim()));
+export const ONLY = new Set((env.BENCH_ONLY ?? 'W1,W1c1,W2,W3,W4,W5,growth,client').split(',').map((item) => item.trim()));
 export const TARGETS = new Set((env.BENCH_TARGETS ?? 'gateway,naive,proxy,direct').split(',').map((item) => item.trim()));
 export const LABEL = env.BENCH_LABEL ?? 'latest';
 /**
