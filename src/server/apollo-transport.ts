@@ -4,8 +4,9 @@
  * pipeline does everything about the operation (parse, validate, limits, execute, mask, log,
  * metrics), the same way it does for WebSocket. Three of Apollo's extension points connect them:
  *
- * - `requestDidStart` begins the pipeline operation, and resolves its document text so that
- *   Apollo sees the text a pipeline plugin may have supplied;
+ * - `requestDidStart` begins the pipeline operation and resolves its document text: Apollo is
+ *   handed that text (or, for a refusal, a placeholder), never a persisted-query extension, so
+ *   that document resolution is the pipeline's on HTTP as on every transport;
  * - `didResolveSource` prepares it, and the `documentStore` below hands Apollo the pipeline's
  *   DocumentNode for it, so Apollo never parses or validates on its own (a refused text gets a
  *   placeholder document: the refusal itself is sent from the next hook);
@@ -32,7 +33,8 @@ export interface ApolloTransport {
 }
 
 /** What Apollo is given for a text the pipeline refused: any valid document will do, it never runs. */
-const PLACEHOLDER = parse('{ __typename }');
+const PLACEHOLDER_TEXT = '{ __typename }';
+const PLACEHOLDER = parse(PLACEHOLDER_TEXT);
 /** Apollo's store keys end with the sha256 hex of the text (after a schema prefix). */
 const hashOf = (key: string): string => key.slice(-64);
 
@@ -42,9 +44,10 @@ export function apolloTransport(pipeline: Pipeline): ApolloTransport {
   const documents = new LRUCache<string, DocumentNode>({ max: 1_000 });
   const plugin: ApolloServerPlugin<GatewayContext> = {
     requestDidStart: async ({ request }) => {
-      const operation = pipeline.begin({ transport: 'http', request, ...facts() });
+      const operation = pipeline.begin({ transport: 'http', request: { ...request }, ...facts() });
       const resolved = await operation.resolveDocument();
-      if (typeof resolved === 'string') request.query = resolved;
+      request.query = typeof resolved === 'string' ? resolved : PLACEHOLDER_TEXT;
+      if (request.extensions?.persistedQuery !== undefined) request.extensions = withoutPersistedQuery(request.extensions);
       let prepared: Prepared | undefined;
       return {
         didResolveSource: async ({ queryHash }) => {
@@ -74,6 +77,8 @@ export function apolloTransport(pipeline: Pipeline): ApolloTransport {
     },
   };
 }
+
+const withoutPersistedQuery = ({ persistedQuery: _resolved, ...rest }: Record<string, unknown>): Record<string, unknown> => rest;
 
 const facts = () => {
   const store = requestContext.getStore();

@@ -26,7 +26,7 @@ import { createKeyCheck } from './auth.js';
 import { apolloTransport } from './apollo-transport.js';
 import { createHttpApp } from './http-app.js';
 import { Metrics } from './metrics.js';
-import { createPipeline, type ExecutorFactory, type ExecutorName } from './pipeline/index.js';
+import { createPipeline, type ExecutorFactory, type ExecutorName, type PipelinePlugin } from './pipeline/index.js';
 import { logLinePlugin } from './pipeline/plugins/log-line.js';
 import { metricsPlugin } from './pipeline/plugins/metrics.js';
 import { countUpstreamCall } from './request-context.js';
@@ -52,6 +52,8 @@ export interface GatewayOptions {
   readonly executor?: ExecutorName | ExecutorFactory;
   /** Resolvers merged over the schema's own, per type (tests: a field that fails unexpectedly). */
   readonly resolvers?: Partial<Resolvers>;
+  /** Pipeline plugins run before the built-in ones (src/server/pipeline/index.ts says how they plug in). */
+  readonly plugins?: readonly PipelinePlugin[];
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
@@ -78,7 +80,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     limits: config.limits,
     introspection: config.introspection,
     ...(options.executor ? { executor: options.executor } : {}),
-    plugins: [logLinePlugin(logger), metricsPlugin(metrics)],
+    plugins: [...(options.plugins ?? []), logLinePlugin(logger), metricsPlugin(metrics)],
   });
   const httpServer = createServer();
   const webSocket = attachWebSocketServer(httpServer, {

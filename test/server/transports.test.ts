@@ -3,11 +3,13 @@
  * WebSocket (graphql-transport-ws), limits named by their variable, and an unexpected error is
  * masked on both with an error id that the operation's log line repeats next to the cause.
  */
+import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { executionResolvers } from '../../src/graphql/resolvers/execution.js';
 import { createLogger } from '../../src/logger.js';
 import type { Gateway } from '../../src/server/gateway.js';
+import type { PipelinePlugin } from '../../src/server/pipeline/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startGatewayForTest, testEnv } from '../support/gateway.js';
 import { healthyPolos, openAckedSocket, postGraphQL, uuid, type RawSocket } from '../support/server-helpers.js';
@@ -31,6 +33,17 @@ const BAD_INPUTS: Record<string, { query: string; variables?: Record<string, unk
   'a 6,000-token document': { query: `{ ${'__typename '.repeat(6_000)} }` },
 };
 
+/** A pipeline plugin as issue 17's persisted documents will be one: `extensions.documentId` → stored text, or a refusal. */
+const STORED: Record<string, string> = { 'doc-1': `query Stored { execution(id: "polos:${uuid(3)}") { id status } }` };
+const storedDocuments: PipelinePlugin = {
+  name: 'stored-documents',
+  resolveDocument: (operation) => {
+    const id = (operation.request.extensions as { documentId?: unknown } | undefined)?.documentId;
+    if (id === undefined) return undefined;
+    return (typeof id === 'string' && STORED[id]) || new GraphQLError(`No stored document ${String(id)}.`, { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+  },
+};
+
 const logLines: Record<string, any>[] = [];
 let polos: FakeUpstream;
 let gateway: Gateway;
@@ -41,6 +54,7 @@ beforeAll(async () => {
   const config = loadConfig(testEnv({ polos: polos.baseUrl }, { LOG_LEVEL: 'info', POLL_INTERVAL_MS: '20', POLL_MAX_INTERVAL_MS: '40' }));
   gateway = await startGatewayForTest(config, {
     logger: createLogger('info', { write: (line: string) => void logLines.push(JSON.parse(line)) }),
+    plugins: [storedDocuments],
     resolvers: {
       Execution: {
         statusReason: (execution, args, context, info) => {
@@ -166,5 +180,26 @@ describe('an unexpected error', () => {
     expect(line!.failures[0].errorId).toBe(first.payload.errors[0].extensions.errorId);
     expect(line!.durationMs).toBeGreaterThan(0);
     await eventually(() => gateway.live.activePollers === 0);
+  });
+});
+
+describe('a pipeline plugin that resolves documents (the extension point for persisted documents)', () => {
+  it('serves the stored text on both transports, with no query in the request', async () => {
+    const http = await postGraphQL(gateway.url, { extensions: { documentId: 'doc-1' } });
+    const ws = await overWebSocket({ query: '', extensions: { documentId: 'doc-1' } } as never);
+    expect(http.status).toBe(200);
+    expect(http.json).toEqual({ data: { execution: { id: `polos:${uuid(3)}`, status: 'RUNNING' } } });
+    expect(ws).toEqual({ next: [http.json] });
+    expect(logLines.filter((line) => line.operationName === 'Stored').map((line) => line.transport)).toEqual(['http', 'ws']);
+  });
+
+  it('sends its refusal on both transports, and a hash no plugin resolves is PERSISTED_QUERY_NOT_SUPPORTED', async () => {
+    const http = await postGraphQL(gateway.url, { extensions: { documentId: 'nope' } });
+    const ws = await overWebSocket({ query: '', extensions: { documentId: 'nope' } } as never);
+    expect(http.status).toBe(400);
+    expect(http.json).toEqual({ errors: [{ message: 'No stored document nope.', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    expect(ws).toEqual({ error: http.json.errors, next: [] });
+    const apq = await postGraphQL(gateway.url, { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    expect(apq.json.errors).toEqual([{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }]);
   });
 });

@@ -267,8 +267,12 @@ export class Operation {
       const resolved = await plugin.resolveDocument?.(this);
       if (resolved !== undefined) return resolved;
     }
-    const { query } = this.request;
+    const { query, extensions } = this.request;
     if (typeof query === 'string' && query.length > 0) return query;
+    // Apollo's words and code for a persisted-query hash no plugin resolved: APQ clients then send the text.
+    if (isObject(extensions) && extensions.persistedQuery !== undefined) {
+      return new GraphQLError('PersistedQueryNotSupported', { extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } });
+    }
     return new GraphQLError('GraphQL operations must contain a non-empty `query`.', { extensions: { code: 'BAD_REQUEST' } });
   }
 
