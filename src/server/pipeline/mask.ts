@@ -22,14 +22,14 @@ export interface Failure {
 
 export function maskError(error: GraphQLError, failures: Failure[]): GraphQLFormattedError {
   const original = error.originalError;
-  if (isGatewayError(original)) return { ...located(error), message: original.message, extensions: original.extensions };
+  if (isGatewayError(original)) return { message: original.message, ...located(error), extensions: original.extensions };
   if (typeof error.extensions?.code === 'string' && !isPlainError(original)) return error.toJSON();
   // graphql-js reports bad variables (coercion, a scalar refusing an input) without a path:
   // they are about the request, before any resolver ran.
   if (error.path === undefined) return { ...error.toJSON(), extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } };
   const errorId = randomUUID();
   failures.push({ errorId, message: original?.message ?? error.message, stack: original?.stack ?? error.stack, path: error.path });
-  return { ...located(error), message: 'Internal server error.', extensions: { code: INTERNAL_SERVER_ERROR, errorId } };
+  return { message: 'Internal server error.', ...located(error), extensions: { code: INTERNAL_SERVER_ERROR, errorId } };
 }
 
 /** A thrown Error that is not a GraphQLError: a code on it is no promise that its message is fit for clients. */
