@@ -233,7 +233,9 @@ export class Operation {
         this.end();
         return result;
       }
-      const stream = await this.inRequestContext(() => this.phases.executor.subscribe(args));
+      // Not in the request context: the poller a subscription starts is shared by every subscriber
+      // of that execution, and its upstream calls belong to none of them.
+      const stream = await this.phases.executor.subscribe(args);
       if (!isAsyncIterable(stream)) {
         const result = this.deliver(stream);
         this.end();

@@ -1,7 +1,7 @@
 /**
  * One structured log line per operation, whatever the transport, when it ends: request id,
- * name, type, duration, upstream calls, outcome and error codes; for a subscription also the
- * events sent; for a masked error its id and cause (message, stack, path), at level error.
+ * name, type, duration, outcome and error codes; upstream calls for a query or mutation, events
+ * sent for a subscription; for a masked error its id and cause (message, stack, path), at level error.
  */
 import type { Logger } from '../../../logger.js';
 import type { Operation, PipelinePlugin } from '../index.js';
@@ -21,9 +21,9 @@ function writeLine(logger: Logger, operation: Operation): void {
     operationName: operation.operationName ?? requestedName(operation),
     operationType: operation.operationType,
     durationMs: Math.round(operation.durationMs * 10) / 10,
-    upstreamCalls: operation.facts.upstreamCalls,
     outcome: operation.outcome,
-    ...(operation.operationType === 'subscription' ? { events: operation.events } : {}),
+    // A subscription's polls are shared by all who watch that execution: counted by the poller, not here.
+    ...(operation.operationType === 'subscription' ? { events: operation.events } : { upstreamCalls: operation.facts.upstreamCalls }),
     ...(errors.length > 0 ? { errorCodes: errors.map((error) => error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') } : {}),
     ...(failures.length > 0 ? { failures } : {}),
   };
