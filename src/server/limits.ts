@@ -42,5 +42,3 @@ export function limitExceeded(limit: LimitName, max: number, message: string, de
   const extensions: LimitExtensions = { code: LIMIT_EXCEEDED, limit, max, ...details };
   return new GraphQLError(`${message} (${limit}=${max}).`, { extensions });
 }
-
-export const isLimitError = (error: { extensions?: { code?: unknown } | undefined }): boolean => error.extensions?.code === LIMIT_EXCEEDED;

@@ -21,7 +21,10 @@
  *     the operation when it finishes or is returned; send it as the wire wants it
  *
  * and `operation.refuse(error)` for a refusal of its own (a per-socket cap). A transport never
- * masks, logs or counts: ending the operation does that, the same way for all.
+ * masks, logs or counts: ending the operation does that, the same way for all. Libraries with
+ * graphql-ws's hook shape (graphql-ws, graphql-sse) wire up as websocket.ts does: `onSubscribe`
+ * begins and prepares, their `execute`/`subscribe` options call `operation.execute`, and `onNext`
+ * returns the (already masked) result unchanged.
  *
  * How a plugin plugs in: an entry in `plugins` (small and named, like plugins/*.ts):
  *
@@ -258,10 +261,6 @@ export class Operation {
     if (this.ended) return;
     if (errors.length > 0) this.refuseWith(errors);
     else this.end();
-  }
-
-  get isEnded(): boolean {
-    return this.ended;
   }
 
   private async resolveSource(): Promise<string | GraphQLError> {
