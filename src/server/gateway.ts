@@ -1,14 +1,13 @@
 /**
- * Wires the gateway: adapters → reader (cache, dedup) → schema, served by Apollo over Express
- * for HTTP and by graphql-ws for WebSocket, on one port and one path, with the same auth and
- * limits on both. Everything started here is released by `close()`, in the order a graceful
+ * Wires the gateway: adapters → reader (cache, dedup) → schema → the operation pipeline, served
+ * by Apollo on node:http for HTTP and by graphql-ws for WebSocket, on one port and one path, with
+ * the same auth, limits, masking, log line and metrics on both (src/server/pipeline/). Everything started here is released by `close()`, in the order a graceful
  * shutdown needs: stop accepting, let in-flight operations finish, close sockets, then pools;
  * and by a start-up that fails half-way (the port is taken), which then rejects with one message.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -17,8 +16,8 @@ import { OpenedResources, StartupError } from '../lifecycle.js';
 import { ExecutionCommands } from '../executions/commands.js';
 import { IdempotentStarts } from '../executions/idempotency.js';
 import { ExecutionReader } from '../executions/reader.js';
+import type { Resolvers } from '../generated/graphql.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { formatError } from '../graphql/errors.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
@@ -27,10 +26,12 @@ import { createLogger, type Logger } from '../logger.js';
 import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
+import { apolloTransport } from './apollo-transport.js';
 import { createHttpApp } from './http-app.js';
-import { armorFor, costError, createCostMeter } from './limits.js';
-import { loggingPlugin } from './logging.js';
 import { Metrics } from './metrics.js';
+import { createPipeline, type ExecutorFactory, type ExecutorName, type PipelinePlugin } from './pipeline/index.js';
+import { logLinePlugin } from './pipeline/plugins/log-line.js';
+import { metricsPlugin } from './pipeline/plugins/metrics.js';
 import { countUpstreamCall } from './request-context.js';
 import { mountUi } from './ui.js';
 import { attachWebSocketServer, type WebSocketHandle } from './websocket.js';
@@ -53,13 +54,19 @@ export interface Gateway {
 
 export interface GatewayOptions {
   readonly logger?: Logger;
+  /** graphql-jit (default), graphql-js, or an executor of the caller's (the tests' differential one). */
+  readonly executor?: ExecutorName | ExecutorFactory;
+  /** Resolvers merged over the schema's own, per type (tests: a field that fails unexpectedly). */
+  readonly resolvers?: Partial<Resolvers>;
+  /** Pipeline plugins run before the built-in ones (src/server/pipeline/index.ts says how they plug in). */
+  readonly plugins?: readonly PipelinePlugin[];
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const opened = new OpenedResources();
   try {
-    return await openGateway(config, logger, opened);
+    return await openGateway(config, options, logger, opened);
   } catch (error) {
     await opened.release().catch((releaseError: unknown) => logger.warn({ err: releaseError }, 'start-up failed, and releasing what it opened failed too'));
     throw listenFailure(error, config) ?? error;
@@ -67,7 +74,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 }
 
 /** Opens everything, registering each part in `opened` as soon as it exists (released in reverse). */
-async function openGateway(config: Config, logger: Logger, opened: OpenedResources): Promise<Gateway> {
+async function openGateway(config: Config, options: GatewayOptions, logger: Logger, opened: OpenedResources): Promise<Gateway> {
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
   const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
   opened.add('redis coordination', () => coordination.close());
@@ -85,52 +92,44 @@ async function openGateway(config: Config, logger: Logger, opened: OpenedResourc
     reader,
     commands,
     live,
-    maxIds: config.limits.maxIds,
   });
   const keyCheck = createKeyCheck(config.gatewayApiKeys);
 
-  const schema = buildSchema();
-  const armor = armorFor(config.limits);
-  const operationCost = createCostMeter(schema);
+  const schema = buildSchema(options.resolvers);
+  const pipeline = createPipeline({
+    schema,
+    limits: config.limits,
+    introspection: config.introspection,
+    ...(options.executor ? { executor: options.executor } : {}),
+    plugins: [...(options.plugins ?? []), logLinePlugin(logger), metricsPlugin(metrics)],
+  });
   const httpServer = createServer();
   // Attached once the port is bound (below): ws re-emits a listen error, which graphql-ws would print.
   let webSocket: WebSocketHandle | undefined;
   const attachWebSocket = () => attachWebSocketServer(httpServer, {
     schema,
+    pipeline,
     context: () => contextFor(false),
     connectionInitWaitTimeoutMs: config.ws.connectionInitTimeoutMs,
     keyCheck,
-    limits: config.limits,
-    validationRules: config.introspection ? armor.validationRules : [...armor.validationRules, NoSchemaIntrospectionCustomRule],
-    metrics,
-    logger,
+    maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
+    maxPayloadBytes: config.limits.maxTokens * 64,
   });
 
+  const http = apolloTransport(pipeline);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
-    formatError,
+    // The pipeline parses, validates and masks; Apollo only ever reads the pipeline's documents.
+    documentStore: http.documentStore,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // Documents come from the request or from pipeline plugins, never from Apollo's own APQ cache.
+    persistedQueries: false,
     // main.ts owns the signals: Apollo's own handler would stop the server before gateway.close() runs.
     stopOnTerminationSignals: false,
-    // Token limit at parse time: a client error (400), which Armor's plugin would report as a 500.
-    parseOptions: { maxTokens: config.limits.maxTokens },
     allowBatchedHttpRequests: true, // bounded by MAX_BATCH_OPERATIONS in http-app
-    validationRules: armor.validationRules,
     plugins: [
-      ...armor.plugins,
-      {
-        // The schema-aware cost limit; needs the variables, so it runs once the operation is resolved.
-        requestDidStart: async () => ({
-          didResolveOperation: async ({ document, request, operationName }) => {
-            const error = costError(operationCost(document, request.variables ?? {}, operationName ?? undefined), config.limits);
-            // `http.status` makes Apollo answer 400, a client error, and is not sent to the client.
-            if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
-          },
-        }),
-      },
-      metrics.apolloPlugin(),
-      loggingPlugin(logger),
+      http.plugin,
       // Apollo's landing page loads from a CDN; browsers get the bundled GraphiQL (src/server/ui.ts).
       ApolloServerPluginLandingPageDisabled(),
       // No resolver sets cache hints, and the plugin costs a hook per resolved field.

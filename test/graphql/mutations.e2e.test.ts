@@ -172,7 +172,7 @@ describe('startExecution', () => {
       { big },
     );
     // The request body itself is over MAX_BODY_BYTES (1 MB): refused before parsing.
-    expect(huge).toMatchObject({ status: 413, errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    expect(huge).toMatchObject({ status: 413, errors: [{ extensions: { code: 'LIMIT_EXCEEDED', limit: 'MAX_BODY_BYTES' } }] });
     const justUnder = await startTestGateway({ flowker: flowker.baseUrl }, { MAX_BODY_BYTES: String(2 * 1024 * 1024) });
     try {
       const tooBig = await graphql(

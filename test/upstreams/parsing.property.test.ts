@@ -390,8 +390,34 @@ describe('parseJsonLossless', () => {
     expect(parseJsonLossless(JSON.stringify(value))).toEqual(value);
   });
 
-  it.each(['', '{', 'undefined', "{'a':1}", '{"a":1,}', 'NaN', '[1,]', '{"a":1,"a":2}'])('rejects %j with an exception (parseBody maps it)', (textBody) => {
+  it.each(['', '{', 'undefined', "{'a':1}", '{"a":1,}', 'NaN', '[1,]', '[012345678901234567]', '[-012345678901234567]'])('rejects %j with an exception (parseBody maps it)', (textBody) => {
     expect(() => parseJsonLossless(textBody)).toThrow();
+  });
+
+  it('reads a duplicate key as JSON.parse does (the last one wins; RFC 8259 leaves it to the parser)', () => {
+    expect(parseJsonLossless('{"a":1,"a":2}')).toEqual({ a: 2 });
+    expect(parseJsonLossless('{"a":1,"a":12345678901234567890}')).toEqual({ a: '12345678901234567890' });
+  });
+
+  it('leaves digits inside strings alone, escaped quotes included', () => {
+    const value = { s: '12345678901234567890', t: 'say \\"12345678901234567890\\" twice', u: ['x', '99999999999999999'] };
+    expect(parseJsonLossless(JSON.stringify(value))).toEqual(value);
+    expect(parseJsonLossless('{"s":"a\\\\","n":12345678901234567890}')).toEqual({ s: 'a\\', n: '12345678901234567890' });
+  });
+
+  it('property: any JSON value with big integers parses like JSON.parse, but for the unsafe integers kept exact', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }).filter((value) => !/\d{16}/.test(JSON.stringify(value))), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), (value, big) => {
+        const digits = big.toString();
+        const safe = big >= BigInt(-Number.MAX_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER);
+        expect(parseJsonLossless(`{"value":${JSON.stringify(value)},"big":${digits},"text":"${digits}"}`)).toEqual({
+          value: JSON.parse(JSON.stringify(value)),
+          big: safe ? Number(digits) : digits,
+          text: digits,
+        });
+      }),
+      { numRuns: 1_000 },
+    );
   });
 
   it('property: safe integers come back as numbers, unsafe ones as exact decimal strings', () => {
