@@ -14,7 +14,8 @@ import { watchExecution, type WatchOptions } from '../../src/cli/watch.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import type { FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway } from '../support/gateway.js';
-import { polosState, promptLayerState, startPolos, startPromptLayer, Timelines, uuid } from '../ui/timelines.js';
+import { polosState, promptLayerState, startPolos, startPromptLayer, Timelines } from '../ui/timelines.js';
+import { uuid } from '../support/payloads.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 

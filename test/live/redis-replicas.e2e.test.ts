@@ -16,8 +16,8 @@ import { polosStateBody, RETRY_TIMELINE, type PolosState } from '../support/polo
 import { graphql, startGatewayForTest, startTestGateway, testEnv } from '../support/gateway.js';
 import { eventually, record, type RecordedStream } from '../support/subscriptions.js';
 import { REDIS_URL, startRedisProxy, testKeyPrefix, type RedisProxy } from './redis-support.js';
+import { uuid } from '../support/payloads.js';
 
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const INTERVAL = 100;
 const LEASE = 300;
 

@@ -10,8 +10,8 @@ import { startFakeUpstream, type FakeResponse, type FakeUpstream } from '../supp
 import { polosStateBody, RETRY_TIMELINE, type PolosState } from '../support/polos-timeline.js';
 import { startTestGateway } from '../support/gateway.js';
 import { eventually, record, sleep, wsClient } from '../support/subscriptions.js';
+import { uuid } from '../support/payloads.js';
 
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const INTERVAL = 40;
 
 

@@ -1,13 +1,18 @@
 /**
- * A real HTTP server on port 0 standing in for an upstream: it records every request and
- * answers from a handler the test controls (status, body, headers, delays, hangs, resets).
+ * The one fake upstream of the suite: a real HTTP server on port 0 that records every request and
+ * answers from a handler the test controls (status, body, headers, delays, hangs, resets, or a
+ * response the test writes itself). Bodies come from test/support/payloads.ts.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface RecordedRequest {
+  /** 0-based order of arrival: "the first request fails, the second succeeds". */
+  readonly index: number;
   readonly method: string;
+  /** The path with its query string, as sent. */
+  readonly url: string;
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
@@ -24,6 +29,8 @@ export interface FakeResponse {
   readonly hang?: boolean;
   /** Drop the connection without a response. */
   readonly reset?: boolean;
+  /** Take over the response (server-sent events): the function writes the head and frames, and ends it if ever. */
+  readonly stream?: (res: ServerResponse) => void;
 }
 
 export type FakeHandler = (request: RecordedRequest) => FakeResponse | Promise<FakeResponse>;
@@ -47,7 +54,9 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', 'http://fake');
     const recorded: RecordedRequest = {
+      index: requests.length,
       method: req.method ?? 'GET',
+      url: req.url ?? '/',
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
@@ -57,6 +66,7 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
     const response = await current(recorded);
     if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
     if (response.hang) return;
+    if (response.stream) return response.stream(res);
     if (response.reset) {
       req.socket.destroy();
       return;
@@ -86,4 +96,15 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
       await once(server, 'close');
     },
   };
+}
+
+/** A port nothing listens on: bound once, then released (for "connection refused"). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
 }

@@ -1,15 +1,15 @@
 /** Scripted Polos executions for the live tests: a state per poll, and the retry timeline of the issue. */
-import { polosBody } from './server-helpers.js';
+import { polosBody, type JsonValue } from './payloads.js';
 
 export interface PolosState {
   readonly status: string;
   readonly error?: string | null;
   readonly retry_count?: number;
-  readonly result?: unknown;
+  readonly result?: JsonValue;
 }
 
 /** The Polos `ExecutionResponse` for one scripted state. */
-export const polosStateBody = (id: string, state: PolosState): Record<string, unknown> =>
+export const polosStateBody = (id: string, state: PolosState) =>
   polosBody(id, state.status, { payload: {}, result: state.result ?? null, error: state.error ?? null, retry_count: state.retry_count ?? 0 });
 
 /** queued → claimed → running → queued again with an error (a retry) → running → completed. */

@@ -9,7 +9,8 @@ import type { Gateway } from '../../src/server/gateway.js';
 import type { FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway } from '../support/gateway.js';
 import { ensureUiBuilt, HAS_CHROMIUM, launchChromium, screenshot, watchPage, type PageWatch } from './browser.js';
-import { polosState, startPolos, Timelines, uuid } from './timelines.js';
+import { polosState, startPolos, Timelines } from './timelines.js';
+import { uuid } from '../support/payloads.js';
 
 describe.skipIf(!HAS_CHROMIUM)('GraphiQL in Chromium', () => {
   const timelines = new Timelines();

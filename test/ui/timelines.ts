@@ -5,8 +5,7 @@
  * Polos ids answer what Polos answers for them (500, empty body → NOT_FOUND).
  */
 import { startFakeUpstream, type FakeResponse, type FakeUpstream } from '../support/fake-upstream.js';
-
-export const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+import { polosBody, type PolosExecutionPayload } from '../support/payloads.js';
 
 interface Script {
   readonly states: readonly FakeResponse[];
@@ -42,21 +41,8 @@ export class Timelines {
 
 // --- Polos: GET /api/v1/executions/{id} -------------------------------------------------------
 
-export const polosState = (id: string, status: string, extra: Record<string, unknown> = {}): FakeResponse => ({
-  body: {
-    id,
-    workflow_id: 'generate_report',
-    status,
-    created_at: '2026-03-17T14:35:00Z',
-    started_at: '2026-03-17T14:35:01Z',
-    payload: { customer: 'ACME' },
-    result: null,
-    error: null,
-    retry_count: 0,
-    parent_execution_id: null,
-    root_execution_id: null,
-    ...extra,
-  },
+export const polosState = (id: string, status: string, extra: Partial<PolosExecutionPayload> = {}): FakeResponse => ({
+  body: polosBody(id, status, { workflow_id: 'generate_report', started_at: '2026-03-17T14:35:01Z', payload: { customer: 'ACME' }, result: null, ...extra }),
 });
 
 export async function startPolos(timelines: Timelines): Promise<FakeUpstream> {
