@@ -14,6 +14,7 @@ import { RedisPubSub } from '../../src/live/redis-pubsub.js';
 import { createLogger } from '../../src/logger.js';
 import { eventually, sleep } from '../support/subscriptions.js';
 import { REDIS_URL, testKeyPrefix } from './redis-support.js';
+import { anExecution } from '../support/executions.js';
 
 const LEASE_MS = 300;
 const keyPrefix = testKeyPrefix();
@@ -43,25 +44,8 @@ function holder(): LeaseHolder & { polling: boolean } {
   };
 }
 
-const execution = (status: Execution['status']): Execution => ({
-  provider: 'polos',
-  upstreamId: '00000000-0000-4000-8000-000000000001',
-  workflowId: 'wf',
-  status,
-  upstreamStatus: status.toLowerCase(),
-  statusReason: null,
-  createdAt: '2026-03-17T14:35:00.000Z',
-  startedAt: null,
-  completedAt: null,
-  progress: null,
-  input: { n: 1 },
-  error: null,
-  retryCount: 0,
-  nodes: [],
-  parentId: null,
-  rootId: null,
-  details: { steps: [], output: { answer: 42 } },
-});
+const execution = (status: Execution['status']): Execution =>
+  anExecution({ status, upstreamStatus: status.toLowerCase(), createdAt: '2026-03-17T14:35:00.000Z', startedAt: null, input: { n: 1 }, details: { steps: [], output: { answer: 42 } } });
 
 describe('RedisPollCoordinator', () => {
   it('lets exactly one replica poll, and hands over at once when it withdraws', async () => {
