@@ -124,9 +124,10 @@ describe('/metrics', () => {
       expect(metricValue(response.text, 'upstream_circuit_state', { provider })).toBe(0);
     }
     expect(metricValue(response.text, 'redis_coordination_state', { state: 'disabled' })).toBe(1);
-    // Every sample line is `name{labels} value`.
+    // Every sample line is `name{labels} value`. prom-client writes NaN as `Nan` (Prometheus reads
+    // it case-insensitively): the event-loop lag before the monitor's first sample.
     for (const line of response.text.split('\n').filter((l) => l && !l.startsWith('#'))) {
-      expect(line).toMatch(/^[a-zA-Z_:][\w:]*(\{.*\})? (-?[\d.e+-]+|NaN|[+-]Inf)$/);
+      expect(line).toMatch(/^[a-zA-Z_:][\w:]*(\{.*\})? (-?[\d.e+-]+|NaN|Nan|[+-]Inf)$/);
     }
   });
 
