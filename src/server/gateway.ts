@@ -1,9 +1,11 @@
 /**
  * Wires the gateway: adapters → reader (cache, dedup) → schema → the operation pipeline, served
- * by Apollo on node:http for HTTP and by graphql-ws for WebSocket, on one port and one path, with
- * the same auth, limits, masking, log line and metrics on both (src/server/pipeline/). Everything started here is released by `close()`, in the order a graceful
- * shutdown needs: stop accepting, let in-flight operations finish, close sockets, then pools;
- * and by a start-up that fails half-way (the port is taken), which then rejects with one message.
+ * by Apollo on node:http for HTTP, by graphql-ws for WebSocket (same port and path) and by
+ * graphql-sse for Server-Sent Events (`/graphql/stream`), with the same auth, limits, masking, log
+ * line and metrics on all three (src/server/pipeline/). Everything started here is released by
+ * `close()`, in the order a graceful shutdown needs: stop accepting, let in-flight operations
+ * finish, close sockets and streams, then pools; and by a start-up that fails half-way (the port
+ * is taken), which then rejects with one message.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -33,6 +35,7 @@ import { createPipeline, type ExecutorFactory, type ExecutorName, type PipelineP
 import { logLinePlugin } from './pipeline/plugins/log-line.js';
 import { metricsPlugin } from './pipeline/plugins/metrics.js';
 import { countUpstreamCall } from './request-context.js';
+import { createSseTransport } from './sse.js';
 import { mountUi } from './ui.js';
 import { attachWebSocketServer, type WebSocketHandle } from './websocket.js';
 
@@ -115,6 +118,17 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
     maxPayloadBytes: config.limits.maxTokens * 64,
   });
+  const sse = createSseTransport({
+    schema,
+    pipeline,
+    context: () => contextFor(false),
+    keyCheck,
+    logger,
+    corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    maxOperationsPerStream: config.limits.maxSubscriptionsPerSocket,
+    reservationTimeoutMs: config.ws.connectionInitTimeoutMs,
+  });
 
   const http = apolloTransport(pipeline);
   const apollo = new ApolloServer<GatewayContext>({
@@ -135,7 +149,7 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
       // No resolver sets cache hints, and the plugin costs a hook per resolved field.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      { serverWillStart: async () => ({ drainServer: async () => webSocket?.dispose() }) },
+      { serverWillStart: async () => ({ drainServer: async () => void (await Promise.all([webSocket?.dispose(), sse.dispose()])) }) },
     ],
   });
   await apollo.start();
@@ -153,7 +167,7 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     readiness: () => ({ ready: !stopping, details: { providers: reader.providers, redis: coordination.redis } }),
     beforeGraphQL: (app) => mountUi(app, { enabled: config.graphiqlEnabled }),
   });
-  httpServer.on('request', app);
+  httpServer.on('request', (req, res) => (sse.handles(req) ? sse.handle(req, res) : app(req, res)));
 
   httpServer.listen(config.port, config.host);
   await once(httpServer, 'listening');
