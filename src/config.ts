@@ -83,6 +83,11 @@ const EnvSchema = z.object({
   REDIS_LEASE_MS: int(5_000, 30),
   /** A Redis command slower than this fails, and the gateway carries on as if Redis were away. */
   REDIS_COMMAND_TIMEOUT_MS: int(500, 10),
+
+  /** A manifest of trusted documents, `{ "<sha256>": "<document>" }` (graphql-codegen's persisted-documents.json). */
+  PERSISTED_DOCUMENTS: optional(z.string().trim().min(1)),
+  /** Refuse any document text that is not in the manifest, on every transport. */
+  PERSISTED_DOCUMENTS_ONLY: z.stringbool().default(false),
 });
 
 export interface UpstreamConfig {
@@ -121,6 +126,8 @@ export interface Config {
   readonly redisUrl: string | null;
   /** Used only when redisUrl is set. */
   readonly redis: { readonly keyPrefix: string; readonly leaseMs: number; readonly commandTimeoutMs: number };
+  /** Trusted documents: the manifest's path, and whether only its documents may run. */
+  readonly persistedDocuments: { readonly path: string; readonly only: boolean } | null;
 }
 
 export class ConfigError extends Error {
@@ -180,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL ?? null,
     redis: { keyPrefix: e.REDIS_KEY_PREFIX, leaseMs: e.REDIS_LEASE_MS, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    persistedDocuments: persistedDocumentsFrom(e),
   };
 }
 
@@ -208,6 +216,12 @@ function upstreamsFrom(e: Env): UpstreamConfig[] {
     upstreams.push({ provider: 'polos', baseUrl: e.POLOS_BASE_URL, headers: { authorization: `Bearer ${key}`, 'x-project-id': project } });
   }
   return upstreams;
+}
+
+function persistedDocumentsFrom(e: Env): Config['persistedDocuments'] {
+  if (e.PERSISTED_DOCUMENTS) return { path: e.PERSISTED_DOCUMENTS, only: e.PERSISTED_DOCUMENTS_ONLY };
+  if (e.PERSISTED_DOCUMENTS_ONLY) throw new ConfigError('Invalid configuration: PERSISTED_DOCUMENTS_ONLY needs PERSISTED_DOCUMENTS (the manifest of trusted documents).');
+  return null;
 }
 
 const UPSTREAM_URLS = ['FLOWKER_BASE_URL', 'PROMPTLAYER_BASE_URL', 'POLOS_BASE_URL'] as const;

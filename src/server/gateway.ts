@@ -34,6 +34,7 @@ import { Metrics } from './metrics.js';
 import { createPipeline, type ExecutorFactory, type ExecutorName, type PipelinePlugin } from './pipeline/index.js';
 import { logLinePlugin } from './pipeline/plugins/log-line.js';
 import { metricsPlugin } from './pipeline/plugins/metrics.js';
+import { loadPersistedDocuments, persistedDocumentsPlugin } from './pipeline/plugins/persisted-documents.js';
 import { countUpstreamCall } from './request-context.js';
 import { createSseTransport } from './sse.js';
 import { mountUi } from './ui.js';
@@ -99,12 +100,16 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
   const keyCheck = createKeyCheck(config.gatewayApiKeys);
 
   const schema = buildSchema(options.resolvers);
+  const persisted = config.persistedDocuments;
+  const trustedDocuments = persisted
+    ? persistedDocumentsPlugin(await loadPersistedDocuments(persisted.path), { only: persisted.only, introspection: config.introspection, maxTokens: config.limits.maxTokens })
+    : null;
   const pipeline = createPipeline({
     schema,
     limits: config.limits,
     introspection: config.introspection,
     ...(options.executor ? { executor: options.executor } : {}),
-    plugins: [...(options.plugins ?? []), logLinePlugin(logger), metricsPlugin(metrics)],
+    plugins: [...(options.plugins ?? []), ...(trustedDocuments ? [trustedDocuments] : []), logLinePlugin(logger), metricsPlugin(metrics)],
   });
   const httpServer = createServer();
   // Attached once the port is bound (below): ws re-emits a listen error, which graphql-ws would print.
