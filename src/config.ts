@@ -14,6 +14,11 @@ const secret = z.string().trim().min(1, 'must not be empty');
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+const otlpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://collector:4318' });
+/** What the Node SDK's OTLP trace exporters speak. */
+const otlpProtocol = z.enum(['http/protobuf', 'http/json', 'grpc'], { error: 'must be http/protobuf, http/json or grpc' });
+/** The samplers the JavaScript SDK implements (OTEL_TRACES_SAMPLER). */
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 
 const EnvSchema = z.object({
   PORT: int(4000).pipe(z.number().max(65535)),
@@ -88,6 +93,17 @@ const EnvSchema = z.object({
   PERSISTED_DOCUMENTS: optional(z.string().trim().min(1)),
   /** Refuse any document text that is not in the manifest, on every transport. */
   PERSISTED_DOCUMENTS_ONLY: z.stringbool().default(false),
+
+  // OpenTelemetry's own variables, validated here; the SDK reads them (and its others) itself.
+  OTEL_SDK_DISABLED: z.stringbool().default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(otlpUrl),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(otlpUrl),
+  OTEL_EXPORTER_OTLP_PROTOCOL: optional(otlpProtocol),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optional(otlpProtocol),
+  OTEL_TRACES_SAMPLER: optional(z.enum(SAMPLERS, { error: `must be one of ${SAMPLERS.join(', ')}` })),
+  OTEL_TRACES_SAMPLER_ARG: optional(z.coerce.number().min(0).max(1, 'must be a ratio from 0 to 1')),
+  /** Not an OpenTelemetry variable: the GraphQL document text on operation spans (`graphql.document`). */
+  OTEL_GRAPHQL_INCLUDE_DOCUMENT: z.stringbool().default(false),
 });
 
 export interface UpstreamConfig {
@@ -128,6 +144,8 @@ export interface Config {
   readonly redis: { readonly keyPrefix: string; readonly leaseMs: number; readonly commandTimeoutMs: number };
   /** Trusted documents: the manifest's path, and whether only its documents may run. */
   readonly persistedDocuments: { readonly path: string; readonly only: boolean } | null;
+  /** Traces are exported when an OTLP endpoint is set (and the SDK is not disabled); null: tracing is off. */
+  readonly tracing: { readonly includeDocument: boolean } | null;
 }
 
 export class ConfigError extends Error {
@@ -188,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL ?? null,
     redis: { keyPrefix: e.REDIS_KEY_PREFIX, leaseMs: e.REDIS_LEASE_MS, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
     persistedDocuments: persistedDocumentsFrom(e),
+    tracing: (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT) && !e.OTEL_SDK_DISABLED ? { includeDocument: e.OTEL_GRAPHQL_INCLUDE_DOCUMENT } : null,
   };
 }
 

@@ -4,8 +4,8 @@
  * graphql-sse for Server-Sent Events (`/graphql/stream`), with the same auth, limits, masking, log
  * line and metrics on all three (src/server/pipeline/). Everything started here is released by
  * `close()`, in the order a graceful shutdown needs: stop accepting, let in-flight operations
- * finish, close sockets and streams, then pools; and by a start-up that fails half-way (the port
- * is taken), which then rejects with one message.
+ * finish, close sockets and streams, then pools, and export the last spans; and by a start-up
+ * that fails half-way (the port is taken), which then rejects with one message.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -25,6 +25,7 @@ import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
 import { startCoordination, type RedisStatus } from '../live/redis-coordination.js';
 import { createLogger, type Logger } from '../logger.js';
+import { startTracing } from '../tracing/index.js';
 import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
@@ -79,17 +80,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
 /** Opens everything, registering each part in `opened` as soon as it exists (released in reverse). */
 async function openGateway(config: Config, options: GatewayOptions, logger: Logger, opened: OpenedResources): Promise<Gateway> {
+  // Off (null) unless an OTLP endpoint is set: then nothing of it is installed below.
+  const tracing = config.tracing ? await startTracing(config.tracing) : null;
+  if (tracing) opened.add('tracing', () => tracing.shutdown()); // released last: exports the last spans
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
   const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
   opened.add('redis coordination', () => coordination.close());
   metrics.observeRedis(() => coordination.redis);
-  const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
+  const httpObserver = withCallCounting(metrics.http);
+  const adapters = createAdapters(config.upstreams, config.http, tracing?.traceHttp(httpObserver) ?? httpObserver);
   const reader = new ExecutionReader(adapters, coordination.terminalCache);
   opened.add('upstream connection pools', () => reader.close());
   // A duplicate start waits at most as long as the first one's upstream call can take, and its record's write.
   const idempotentStarts = new IdempotentStarts(coordination.idempotency, { waitMs: config.http.deadlineMs + config.redis.commandTimeoutMs });
   const commands = new ExecutionCommands(reader, idempotentStarts);
-  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, metrics.live, coordination.pollCoordinator);
+  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, tracing?.traceLive(metrics.live) ?? metrics.live, coordination.pollCoordinator);
   opened.add('live executions', () => live.close()); // gives up its leases: other replicas take over at once
   const contextFor = (memoize: boolean): GatewayContext => ({
     loaders: createLoaders(reader, { memoize }),
@@ -109,7 +114,8 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     limits: config.limits,
     introspection: config.introspection,
     ...(options.executor ? { executor: options.executor } : {}),
-    plugins: [...(options.plugins ?? []), ...(trustedDocuments ? [trustedDocuments] : []), logLinePlugin(logger), metricsPlugin(metrics)],
+    // Tracing first: its span is active while the others' end hooks run (the log line carries its ids).
+    plugins: [...(tracing ? [tracing.plugin] : []), ...(options.plugins ?? []), ...(trustedDocuments ? [trustedDocuments] : []), logLinePlugin(logger), metricsPlugin(metrics)],
   });
   const httpServer = createServer();
   // Attached once the port is bound (below): ws re-emits a listen error, which graphql-ws would print.

@@ -252,8 +252,9 @@ export class Operation {
         return result;
       }
       // Not in the request context: the poller a subscription starts is shared by every subscriber
-      // of that execution, and its upstream calls belong to none of them.
-      const stream = await this.phases.executor.subscribe(args);
+      // of that execution, and its upstream calls belong to none of them. In the plugins' context
+      // (a tracer's span), which a subscriber's pushes belong to.
+      const stream = await this.aroundPlugins(() => this.phases.executor.subscribe(args));
       if (!isAsyncIterable(stream)) {
         const result = this.deliver(stream);
         this.end();
