@@ -232,3 +232,24 @@ describe('with no OTLP endpoint set', () => {
     }
   });
 });
+
+describe('configuration: the standard variables, validated at start-up', () => {
+  const configWith = (extra: Record<string, string>) => loadConfig(testEnv({}, extra));
+
+  it('tracing is on with either endpoint variable, and off with none or with OTEL_SDK_DISABLED', () => {
+    expect(configWith({}).tracing).toBeNull();
+    expect(configWith({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toEqual({ includeDocument: false });
+    expect(configWith({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces', OTEL_GRAPHQL_INCLUDE_DOCUMENT: 'true' }).tracing).toEqual({ includeDocument: true });
+    expect(configWith({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeNull();
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'http/xml'],
+    ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'udp'],
+    ['OTEL_TRACES_SAMPLER', 'sometimes'],
+    ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
+  ])('a bad %s stops start-up with one message naming it', (name, value) => {
+    expect(() => configWith({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+});
