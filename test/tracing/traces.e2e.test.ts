@@ -171,6 +171,7 @@ describe.each([
     const [subscription] = await spansWhere(receiver, (span) => span.name === 'subscription Follow');
     expect(subscription).toMatchObject({ traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN, kind: SPAN_KIND.server });
     expect(subscription!.attributes).toMatchObject({ 'gateway.transport': 'ws', 'gateway.outcome': 'success', 'gateway.events': 2 });
+    expect(subscription!.attributes['gateway.upstream_calls']).toBeUndefined(); // the polls are not its own
 
     const polls = await spansWhere(receiver, (span) => span.name === 'poll execution' && span.attributes['gateway.execution.id'] === `polos:${id(FINISHING)}`, 3);
     for (const poll of polls) {

@@ -53,8 +53,9 @@ function describe(span: Span, operation: Operation, options: TracingPluginOption
  */
 function finish(span: Span, operation: Operation): void {
   span.setAttribute(attributes.OUTCOME, operation.outcome);
-  span.setAttribute(attributes.UPSTREAM_CALLS, operation.facts.upstreamCalls);
+  // As on the log line: a subscription's polls are shared by all who watch (they are traces of their own).
   if (operation.operationType === 'subscription') span.setAttribute(attributes.EVENTS, operation.events);
+  else span.setAttribute(attributes.UPSTREAM_CALLS, operation.facts.upstreamCalls);
   const codes = [...new Set(operation.errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
   if (codes.length > 0) {
     span.setAttribute(attributes.ERROR_CODES, codes);
