@@ -80,6 +80,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
 /** Opens everything, registering each part in `opened` as soon as it exists (released in reverse). */
 async function openGateway(config: Config, options: GatewayOptions, logger: Logger, opened: OpenedResources): Promise<Gateway> {
+  // Read first: a bad manifest stops start-up before anything is started (or logged).
+  const persisted = config.persistedDocuments;
+  const trustedDocuments = persisted
+    ? persistedDocumentsPlugin(await loadPersistedDocuments(persisted.path), { only: persisted.only, introspection: config.introspection, maxTokens: config.limits.maxTokens })
+    : null;
   // Off (null) unless an OTLP endpoint is set: then nothing of it is installed below.
   const tracing = config.tracing ? await startTracing(config.tracing) : null;
   if (tracing) opened.add('tracing', () => tracing.shutdown()); // released last: exports the last spans
@@ -105,10 +110,6 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
   const keyCheck = createKeyCheck(config.gatewayApiKeys);
 
   const schema = buildSchema(options.resolvers);
-  const persisted = config.persistedDocuments;
-  const trustedDocuments = persisted
-    ? persistedDocumentsPlugin(await loadPersistedDocuments(persisted.path), { only: persisted.only, introspection: config.introspection, maxTokens: config.limits.maxTokens })
-    : null;
   const pipeline = createPipeline({
     schema,
     limits: config.limits,

@@ -227,15 +227,18 @@ describe('a bad manifest', () => {
     expect(() => loadConfig(testEnv({}, { PERSISTED_DOCUMENTS_ONLY: 'true' }))).toThrow(/PERSISTED_DOCUMENTS_ONLY needs PERSISTED_DOCUMENTS/);
   });
 
-  it('npm start prints that one line and exits 1', async () => {
+  it('npm start prints that one line, nothing else, and exits 1', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, ...testEnv({ polos: polos.baseUrl }), PERSISTED_DOCUMENTS: join(directory, 'nowhere.json') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let stdout = '';
     child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: PERSISTED_DOCUMENTS cannot be read \(ENOENT: .*nowhere\.json\)\.$/)]);
+    expect(stdout).toBe(''); // read before anything starts, or logs
   });
 });
