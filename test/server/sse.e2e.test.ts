@@ -13,8 +13,9 @@ import { openEventStream } from '../support/event-stream.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { testEnv } from '../support/gateway.js';
 import { polosStateBody, RETRY_TIMELINE, type PolosState } from '../support/polos-timeline.js';
-import { httpRequest, metricValue, scrapeMetrics, uuid } from '../support/server-helpers.js';
+import { httpRequest, metricValue, scrapeMetrics } from '../support/server-helpers.js';
 import { eventually, record, sleep, sseClient, wsClient } from '../support/subscriptions.js';
+import { uuid } from '../support/payloads.js';
 
 const KEY = 'gw-sse-key-5f6e7d8c';
 const AUTH = { authorization: `Bearer ${KEY}` };
