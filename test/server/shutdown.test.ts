@@ -16,7 +16,7 @@ import { polosBody, uuid } from '../support/payloads.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SLOW = uuid(1);
-const SLOW_MS = 1_200;
+const SLOW_MS = 800;
 const RUNNING = uuid(2);
 
 const NODE_ARGS = ['--import', 'tsx', 'src/main.ts'];
