@@ -31,6 +31,8 @@ const PERIOD_MS = Number(env.BENCH_LIVE_PERIOD_MS ?? 3 * INTERVAL_MS);
 const DURATION_S = Number(env.BENCH_LIVE_DURATION_S ?? 40);
 const CLIENTS = Number(env.BENCH_LIVE_CLIENTS ?? 2);
 const PER_SOCKET = Number(env.BENCH_LIVE_PER_SOCKET ?? 1);
+/** Where to write the gateway's heap snapshots, idle and with subscribers (compare them with bench/heap.ts). */
+const HEAP_DIR = env.BENCH_LIVE_HEAP_DIR;
 /** Polls per second per provider the schedule needs; the gateway's cap (POLL_MAX_PER_SECOND, 200) must not bind. */
 const NEEDED_PER_PROVIDER = Math.ceil(EXECUTIONS / 3 / (INTERVAL_MS / 1000));
 const MAX_PER_SECOND = Math.max(200, Math.ceil(NEEDED_PER_PROVIDER * 1.5));
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < CLIENTS; i++) clients.push(await startChild('live-client.ts'));
     await sleep(500);
     const idle = await gateway.call<Usage>('usage', { gc: true });
+    if (HEAP_DIR) await gateway.call('heapSnapshot', { path: `${HEAP_DIR}/idle.heapsnapshot` });
 
     // Subscriber i watches execution i mod M: every execution has N/M subscribers.
     const ids = Array.from({ length: SUBSCRIBERS }, (_, i) => {
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
     const reports = await Promise.all(clients.map((client) => client.call<ClientReport>('collect')));
     const records = await upstreams.call<{ polls: [number, number][]; pollLog: { n: number; at: number }[]; firstServed: [number, (number | null)[]][] }>('liveRecords');
     const steady = await gateway.call<Usage>('usage', { gc: true });
+    if (HEAP_DIR) await gateway.call('heapSnapshot', { path: `${HEAP_DIR}/subscribed.heapsnapshot` });
     const clientUsage = await Promise.all(clients.map((client) => client.call<Usage>('usage')));
 
     const markdown = report({ schedule, idle, before, after, steady, pollers, reports, records, windowMs: windowEnd - windowStart, windowStart, clientUsage, loopDelay, upstreamCpu: cpuBetween(upstreamBefore, upstreamAfter).percent });

@@ -1,7 +1,9 @@
 /**
  * Starting and cancelling executions. Kept apart from the reader because these change the
  * upstreams' state: they are never shared between callers or served from a cache, and only the
- * adapters know which of them are safe to retry (see each adapter's `startExecution`).
+ * adapters know which of them are safe to retry (see each adapter's `startExecution`). A run of
+ * an upstream that can report its end (PromptLayer, with GATEWAY_PUBLIC_URL) is started with a
+ * callback URL of its own (see src/live/callbacks.ts).
  */
 import type { Execution } from '../domain/execution.js';
 import { GatewayError } from '../domain/errors.js';
@@ -9,11 +11,34 @@ import { formatGlobalId, type ExecutionRef, type Provider } from '../domain/ids.
 import type { StartRequest, StartResult } from '../upstreams/adapter.js';
 import type { ExecutionReader } from './reader.js';
 
-export class ExecutionCommands {
-  constructor(private readonly reader: ExecutionReader) {}
+/** A run's callback URL, and what to do once its start was answered. */
+export interface StartCallback {
+  readonly url: string;
+  started(execution: Execution): Promise<void>;
+  failed(): Promise<void>;
+}
 
-  start(provider: Provider, request: StartRequest): Promise<StartResult> {
-    return this.reader.adapter(provider).startExecution(request);
+export type StartCallbacks = Partial<Record<Provider, { prepare(): Promise<StartCallback> }>>;
+
+export class ExecutionCommands {
+  constructor(
+    private readonly reader: ExecutionReader,
+    private readonly callbacks: StartCallbacks = {},
+  ) {}
+
+  async start(provider: Provider, request: StartRequest): Promise<StartResult> {
+    const adapter = this.reader.adapter(provider);
+    const callback = (await this.callbacks[provider]?.prepare()) ?? null;
+    if (!callback) return adapter.startExecution(request);
+    let result: StartResult;
+    try {
+      result = await adapter.startExecution({ ...request, callbackUrl: callback.url });
+    } catch (error) {
+      await callback.failed();
+      throw error;
+    }
+    await callback.started(result.execution);
+    return result;
   }
 
   /** Requests cancellation, then reads the execution again so the caller sees its new state. */

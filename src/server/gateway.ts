@@ -19,11 +19,13 @@ import { formatError } from '../graphql/errors.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
+import { createPush } from '../live/push-channels.js';
 import { startCoordination, type RedisStatus } from '../live/redis-coordination.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
+import { createCallbackHandler } from './callbacks.js';
 import { createHttpApp } from './http-app.js';
 import { armorFor, costError, createCostMeter } from './limits.js';
 import { loggingPlugin } from './logging.js';
@@ -52,12 +54,14 @@ export interface GatewayOptions {
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
-  const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
+  const streams = { maxStreams: config.push.polosMaxStreams, idleTimeoutMs: config.push.streamIdleTimeoutMs };
+  const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http), streams);
   const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
   metrics.observeRedis(() => coordination.redis);
   const reader = new ExecutionReader(adapters, coordination.terminalCache);
-  const commands = new ExecutionCommands(reader);
-  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, metrics.live, coordination.pollCoordinator);
+  const push = createPush(config, { reader, callbackStore: coordination.callbackStore, observer: metrics.live, logger, pushed: (ref) => live.pushed(ref) });
+  const commands = new ExecutionCommands(reader, push.startCallbacks);
+  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, metrics.live, coordination.pollCoordinator, push.channels);
   const contextFor = (memoize: boolean): GatewayContext => ({
     loaders: createLoaders(reader, { memoize }),
     reader,
@@ -127,7 +131,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     maxBodyBytes: config.limits.maxBodyBytes,
     maxBatchOperations: config.limits.maxBatchOperations,
     metrics,
-    readiness: () => ({ ready: !stopping, details: { providers: reader.providers, redis: coordination.redis } }),
+    readiness: () => ({ ready: !stopping, details: { providers: reader.providers, redis: coordination.redis, push: push.status() } }),
+    callbacks: push.callbacks && createCallbackHandler(push.callbacks, { maxBodyBytes: config.http.maxResponseBytes }),
     beforeGraphQL: (app) => mountUi(app, { enabled: config.graphiqlEnabled }),
   });
   httpServer.on('request', app);
@@ -151,6 +156,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       stopping = true;
       await apollo.stop(); // stops accepting, drains HTTP, closes WebSockets (1001)
       await live.close(); // gives up its leases: other replicas take over at once
+      push.close();
       await coordination.close();
       await reader.close();
     },

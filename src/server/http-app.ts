@@ -10,6 +10,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import type { GatewayContext } from '../graphql/context.js';
 import type { KeyCheck } from './auth.js';
+import type { NodeHandler } from './callbacks.js';
 import type { Metrics } from './metrics.js';
 import { requestContext } from './request-context.js';
 
@@ -23,6 +24,8 @@ export interface HttpAppOptions {
   readonly metrics: Metrics;
   /** Null when ready; otherwise why not (shutting down…). Extra facts go in the JSON. */
   readonly readiness: () => { ready: boolean; details: Record<string, unknown> };
+  /** Upstream callbacks (`/callbacks/…`): authenticated by their own tokens, so before the gateway keys. Null: none. */
+  readonly callbacks?: NodeHandler | null;
   /** Routes mounted before `/graphql` (the browser UI). */
   readonly beforeGraphQL?: (app: express.Express) => void;
 }
@@ -83,6 +86,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     res.setHeader('content-type', options.metrics.registry.contentType);
     res.send(await options.metrics.registry.metrics());
   });
+  if (options.callbacks) app.post('/callbacks/*path', (req, res) => void options.callbacks?.(req, res));
   options.beforeGraphQL?.(app);
   // With no allowed origin, cors() does nothing but call next(): keep it off the request path.
   const corsHandlers = options.corsOrigins.length > 0 ? [cors({ origin: corsOrigin(options.corsOrigins), credentials: false, maxAge: 600 })] : [];
