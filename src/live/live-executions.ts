@@ -93,7 +93,8 @@ export class LiveExecutions {
     this.observer.onTriggeredRead?.(ref.provider, 'callback');
     const poller = this.watched.get(formatGlobalId(ref))?.poller;
     if (poller) return poller.trigger();
-    const execution = await readSnapshot(this.reader, ref, false);
+    // Through the terminal cache: a callback for a run already seen finished costs nothing.
+    const execution = await readSnapshot(this.reader, ref, true);
     await this.publish(formatGlobalId(ref), execution ? { type: 'snapshot', execution } : { type: 'not_found', globalId: formatGlobalId(ref) });
   }
 
