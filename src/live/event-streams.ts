@@ -128,17 +128,19 @@ export class EventStreams implements PushChannel {
     const { signal } = tree.stop;
     for (let failures = 0; !signal.aborted; ) {
       let opened = false;
+      // Per connection: the error frame ends this one even if the upstream does not close it.
+      const connection = new AbortController();
       try {
         tree.workflowId ??= await this.options.rootWorkflowId(tree.rootId);
         if (tree.workflowId === null) throw new Error(`the root execution ${tree.rootId} could not be read`);
-        const events = await this.source.open({ workflowId: tree.workflowId, rootId: tree.rootId }, tree.lastSequence, signal);
+        const stream = await this.source.open({ workflowId: tree.workflowId, rootId: tree.rootId }, tree.lastSequence, AbortSignal.any([signal, connection.signal]), (event) => {
+          failures = 0;
+          if (this.handle(tree, event) === 'closed') connection.abort();
+        });
         opened = true;
         this.setHealthy(tree, true);
-        for await (const event of events) {
-          failures = 0;
-          if (this.handle(tree, event) === 'closed') return;
-        }
-        if (signal.aborted) return;
+        await stream.ended;
+        if (signal.aborted || tree.ended) return;
         throw new Error('the upstream closed the stream');
       } catch (error) {
         if (signal.aborted) return;

@@ -68,11 +68,11 @@ export interface EventTree {
 /** An upstream's push channel by event stream (Polos): one stream per execution tree. */
 export interface EventStreamSource {
   /**
-   * Resolves once the upstream accepted the stream (else rejects with a GatewayError). The events
-   * come after `afterSequence` (from the start when null); the iterator fails when the stream
-   * drops, and finishes when the upstream closes it or the signal aborts.
+   * Resolves once the upstream accepted the stream (else rejects with a GatewayError); then
+   * `onEvent` hears each frame, those after `afterSequence` (from the start when null). `ended`
+   * resolves when the upstream closes the stream or the signal aborts, and rejects when it drops.
    */
-  open(tree: EventTree, afterSequence: number | null, signal: AbortSignal): Promise<AsyncIterable<UpstreamEvent>>;
+  open(tree: EventTree, afterSequence: number | null, signal: AbortSignal, onEvent: (event: UpstreamEvent) => void): Promise<{ readonly ended: Promise<void> }>;
   /** Streams held at most at once (the size of their connection pool). */
   readonly maxStreams: number;
   close(): Promise<void>;

@@ -6,6 +6,8 @@
  * caller decides when to reconnect (and from which sequence). Frames are split with
  * eventsource-parser; what a frame *means* is left to the adapter.
  */
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import { Pool, errors as undiciErrors } from 'undici';
 import { GatewayError } from '../../domain/errors.js';
@@ -55,12 +57,13 @@ export class EventStreamClient {
   }
 
   /**
-   * Resolves once the upstream answered 200 with an event stream, with the `data` of each frame
-   * (comments, such as SSE keep-alive lines, are dropped); rejects with a GatewayError otherwise.
-   * The iterator fails when the connection drops or goes idle, and finishes when the upstream
-   * closes the stream or the signal aborts.
+   * Resolves once the upstream answered 200 with an event stream (rejects with a GatewayError
+   * otherwise); from then on `onData` gets the `data` of each frame, synchronously as it arrives
+   * (comments, such as SSE keep-alive lines, are dropped: no promise per frame, streams are busy).
+   * `ended` settles when the stream ends: resolved when the upstream closes it or the signal
+   * aborts, rejected when the connection drops or goes idle.
    */
-  async open(request: EventStreamRequest): Promise<AsyncIterable<string>> {
+  async open(request: EventStreamRequest, onData: (data: string) => void): Promise<{ readonly ended: Promise<void> }> {
     const started = performance.now();
     const name = providerName(this.options.provider);
     let outcome = 'network_error';
@@ -77,7 +80,7 @@ export class EventStreamClient {
         await response.body.dump().catch(() => {});
         throw refusal(this.options.provider, response.statusCode, type);
       }
-      return this.frames(response.body, request.signal);
+      return { ended: this.pump(response.body, request.signal, onData) };
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError) outcome = 'timeout';
@@ -91,33 +94,37 @@ export class EventStreamClient {
     await this.pool.destroy();
   }
 
-  private async *frames(body: AsyncIterable<Buffer | string> & { setEncoding(encoding: 'utf8'): unknown; destroy(): void }, signal: AbortSignal): AsyncGenerator<string> {
-    const pending: string[] = [];
-    let tooLarge = false;
-    const parser = createParser({
-      onEvent: (message) => void pending.push(message.data),
-      onError: (error) => {
-        if (error.type === 'max-buffer-size-exceeded') tooLarge = true;
-      },
-      maxBufferSize: this.options.maxFrameBytes,
-    });
-    body.setEncoding('utf8');
-    try {
-      for await (const chunk of body) {
-        parser.feed(String(chunk));
-        if (tooLarge) {
-          throw new GatewayError('UPSTREAM_BAD_RESPONSE', `${providerName(this.options.provider)} sent an event larger than ${this.options.maxFrameBytes} bytes.`, this.options.provider);
+  private pump(body: Readable, signal: AbortSignal, onData: (data: string) => void): Promise<void> {
+    const { provider, maxFrameBytes } = this.options;
+    return new Promise((resolve, reject) => {
+      const parser = createParser({
+        onEvent: (message) => onData(message.data),
+        onError: (error) => {
+          if (error.type === 'max-buffer-size-exceeded') {
+            body.destroy(new GatewayError('UPSTREAM_BAD_RESPONSE', `${providerName(provider)} sent an event larger than ${maxFrameBytes} bytes.`, provider));
+          }
+        },
+        maxBufferSize: maxFrameBytes,
+      });
+      // Not setEncoding: undici's body hands out Buffers whatever it is told. A character split across chunks is joined.
+      const decoder = new StringDecoder('utf8');
+      body.on('data', (chunk: Buffer) => {
+        try {
+          parser.feed(decoder.write(chunk));
+        } catch (error) {
+          body.destroy(error as Error); // a bug in a frame's handler ends this stream, never the process
         }
-        while (pending.length > 0) yield pending.shift()!;
-      }
-    } catch (error) {
-      if (signal.aborted) return;
-      if (error instanceof GatewayError) throw error;
-      const idle = error instanceof undiciErrors.BodyTimeoutError;
-      throw new GatewayError(idle ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', `${providerName(this.options.provider)}'s event stream ${idle ? 'went silent' : 'dropped'}.`, this.options.provider, { cause: error });
-    } finally {
-      body.destroy();
-    }
+      });
+      body.once('end', () => resolve());
+      body.once('error', (error) => {
+        if (signal.aborted) return resolve();
+        if (error instanceof GatewayError) return reject(error);
+        const idle = error instanceof undiciErrors.BodyTimeoutError;
+        reject(new GatewayError(idle ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', `${providerName(provider)}'s event stream ${idle ? 'went silent' : 'dropped'}.`, provider, { cause: error }));
+      });
+      // A destroyed body that never reports an error (closed without one) has ended too.
+      body.once('close', () => resolve());
+    });
   }
 }
 

@@ -45,18 +45,13 @@ export class PolosEventStream implements EventStreamSource {
     readonly maxStreams: number,
   ) {}
 
-  async open(tree: EventTree, afterSequence: number | null, signal: AbortSignal): Promise<AsyncIterable<UpstreamEvent>> {
+  open(tree: EventTree, afterSequence: number | null, signal: AbortSignal, onEvent: (event: UpstreamEvent) => void): Promise<{ readonly ended: Promise<void> }> {
     const query: Record<string, string> = { workflow_id: tree.workflowId, workflow_run_id: tree.rootId };
     if (afterSequence !== null) query.last_sequence_id = String(afterSequence);
-    const frames = await this.client.open({ path: '/api/v1/events/stream', query, endpoint: 'events_stream', signal });
-    return mapFrames(frames);
+    return this.client.open({ path: '/api/v1/events/stream', query, endpoint: 'events_stream', signal }, (data) => onEvent(parsePolosFrame(data)));
   }
 
   close(): Promise<void> {
     return this.client.close();
   }
-}
-
-async function* mapFrames(frames: AsyncIterable<string>): AsyncGenerator<UpstreamEvent> {
-  for await (const data of frames) yield parsePolosFrame(data);
 }
