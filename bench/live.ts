@@ -20,9 +20,10 @@
  *    change → client percentiles and their two legs, heap and RSS per subscriber, CPU,
  *    event-loop lateness.
  *
- * Other knobs: BENCH_LIVE_ONLY=push|scale (one part), BENCH_LIVE_DURATION_S (measured window of
+ * Other knobs: BENCH_LIVE_ONLY=push|scale|scale-polling (one part; the last without the push row), BENCH_LIVE_DURATION_S (measured window of
  * each scale row [40]), BENCH_LIVE_PUSH_WINDOW_S [60], BENCH_LIVE_CLIENTS [2],
  * BENCH_LIVE_HEAP_DIR (write the gateway's heap snapshots idle and subscribed, scale rows),
+ * BENCH_LIVE_GATEWAY_ROOT (measure another tree's gateway, e.g. the code before a change),
  * BENCH_LABEL (docs section `bench:live:<label>`), BENCH_WRITE=0 (do not touch docs/benchmarks.md).
  */
 import { createServer } from 'node:net';
@@ -58,6 +59,8 @@ const DURATION_S = Number(env.BENCH_LIVE_DURATION_S ?? 40);
 const PER_SOCKET = Number(env.BENCH_LIVE_PER_SOCKET ?? 1);
 /** Where to write the gateway's heap snapshots, idle and with subscribers (compare them with bench/heap.ts). */
 const HEAP_DIR = env.BENCH_LIVE_HEAP_DIR;
+/** Another copy of the project whose gateway to measure (e.g. the code before a change), as bench/ab.ts does. */
+const GATEWAY_ROOT = env.BENCH_LIVE_GATEWAY_ROOT;
 const PUSH_INTERVAL_MS = Number(env.BENCH_LIVE_PUSH_INTERVAL_MS ?? 5_000);
 const PUSH_PERIOD_MS = Number(env.BENCH_LIVE_PUSH_PERIOD_MS ?? 30_000);
 const PUSH_WINDOW_S = Number(env.BENCH_LIVE_PUSH_WINDOW_S ?? 60);
@@ -254,49 +257,43 @@ function readsPerMinute(run: Run, provider: Provider): number {
 async function scale(upstreams: Child<{ urls: Record<Provider, string> }>): Promise<string> {
   const common = { executions: EXECUTIONS, periodMs: PERIOD_MS, subscribers: SUBSCRIBERS, runs: 0, windowMs: DURATION_S * 1000 };
   const base = { POLL_INTERVAL_MS: String(INTERVAL_MS), POLL_MAX_PER_SECOND: String(Math.max(200, Math.ceil(((EXECUTIONS / (INTERVAL_MS / 1000)) * 1.5)))) };
-  const pollingRun = await measure(upstreams, {
-    ...common,
-    label: 'polling',
-    providerOf: liveProviderOf,
-    gatewayEnv: { ...base, POLOS_MAX_STREAMS: '0' },
-    push: { refuseStreams: false, loseCallbacks: false },
-    heapTag: 'polling',
-  });
-  const pushedRun = await measure(upstreams, {
-    ...common,
-    label: 'push (all Polos, a stream each)',
-    providerOf: () => 'polos',
-    gatewayEnv: { ...base, POLOS_MAX_STREAMS: String(EXECUTIONS), POLL_SAFETY_INTERVAL_MS: String(SAFETY_MS) },
-    push: { refuseStreams: false, loseCallbacks: false },
-    heapTag: 'push',
-  });
+  const specs: RunSpec[] = [
+    { ...common, label: 'polling', providerOf: liveProviderOf, gatewayEnv: { ...base, POLOS_MAX_STREAMS: '0' }, push: { refuseStreams: false, loseCallbacks: false }, heapTag: 'polling' },
+    {
+      ...common,
+      label: 'push',
+      providerOf: () => 'polos',
+      gatewayEnv: { ...base, POLOS_MAX_STREAMS: String(EXECUTIONS), POLL_SAFETY_INTERVAL_MS: String(SAFETY_MS) },
+      push: { refuseStreams: false, loseCallbacks: false },
+      heapTag: 'push',
+    },
+  ];
+  const rows: ScaleRow[] = [];
+  for (const spec of specs.filter((candidate) => ONLY !== 'scale-polling' || candidate.label === 'polling')) rows.push(scaleRow(await measure(upstreams, spec)));
   const target = INTERVAL_MS + 100;
-  const [polling, pushed] = [scaleRow(pollingRun), scaleRow(pushedRun)];
+  const targets: (string | number)[][] = [];
+  for (const row of rows) {
+    const limit = row.run.label === 'polling' ? target : 300;
+    targets.push(
+      [`${row.run.label}: change → client p99 ≤ ${row.run.label === 'polling' ? `interval + 100 ms (${target} ms)` : '300 ms'}`, `${fmt(row.p99, 0)} ms`, row.p99 <= limit ? 'yes' : '**no**'],
+      [`${row.run.label}: heap ≤ 8 KiB per subscriber`, `${fmt(row.heapPerSubscriberKiB, 1)} KiB`, row.heapPerSubscriberKiB <= 8 ? 'yes' : '**no**'],
+      [`${row.run.label}: event-loop lateness p99 ≤ 50 ms`, `${fmt(row.run.loopDelay.p99, 0)} ms`, row.run.loopDelay.p99 <= 50 ? 'yes' : '**no**'],
+    );
+  }
   return [
     `#### Scale: ${SUBSCRIBERS} subscribers over ${EXECUTIONS} executions`,
     '',
     `${SUBSCRIBERS} subscribers (${Math.ceil(SUBSCRIBERS / PER_SOCKET)} WebSockets, graphql-ws, from ${CLIENTS} client processes) over ${EXECUTIONS} executions, each moving one step every ${PERIOD_MS} ms, staggered; ` +
-      `POLL_INTERVAL_MS ${INTERVAL_MS}; ${DURATION_S} s measured after every subscription had its first event. "polling": Flowker, PromptLayer, Polos in turn, no push. ` +
+      `POLL_INTERVAL_MS ${INTERVAL_MS}; ${DURATION_S} s measured, from one step after every subscription had its first event. "polling": Flowker, PromptLayer, Polos in turn, no push. ` +
       `"push": all Polos, one event stream per execution (POLOS_MAX_STREAMS ${EXECUTIONS}, POLL_SAFETY_INTERVAL_MS ${SAFETY_MS}). Heap per subscriber: heap used with subscribers minus idle, after a full GC, over the subscribers.`,
     '',
-    table(
-      ['measure', 'polling', 'push'],
-      SCALE_MEASURES.map((name, i) => [name, polling[i]!, pushed[i]!]),
-      ['l', 'r', 'r'],
-    ),
+    table(['measure', ...rows.map((row) => row.run.label)], SCALE_MEASURES.map((name, i) => [name, ...rows.map((row) => row[i]!)]), ['l', ...rows.map(() => 'r' as const)]),
     '',
-    table(
-      ['target', 'measured', 'met'],
-      [
-        [`polling: change → client p99 ≤ interval + 100 ms (${target} ms)`, `${fmt(polling.p99, 0)} ms`, polling.p99 <= target ? 'yes' : '**no**'],
-        ['push: change → client p99 ≤ 300 ms', `${fmt(pushed.p99, 0)} ms`, pushed.p99 <= 300 ? 'yes' : '**no**'],
-        ['heap ≤ 8 KiB per subscriber (polling / push)', `${fmt(polling.heapPerSubscriberKiB, 1)} / ${fmt(pushed.heapPerSubscriberKiB, 1)} KiB`, Math.max(polling.heapPerSubscriberKiB, pushed.heapPerSubscriberKiB) <= 8 ? 'yes' : '**no**'],
-        ['event-loop lateness p99 ≤ 50 ms (polling / push)', `${fmt(polling.run.loopDelay.p99, 0)} / ${fmt(pushed.run.loopDelay.p99, 0)} ms`, Math.max(polling.run.loopDelay.p99, pushed.run.loopDelay.p99) <= 50 ? 'yes' : '**no**'],
-      ],
-      ['l', 'r', 'l'],
-    ),
+    table(['target', 'measured', 'met'], targets, ['l', 'r', 'l']),
   ].join('\n');
 }
+
+type ScaleRow = (string | number)[] & { p99: number; heapPerSubscriberKiB: number; run: Run };
 
 const SCALE_MEASURES = [
   'distinct executions watched (gateway pollers)',
@@ -316,7 +313,7 @@ const SCALE_MEASURES = [
   'fake upstreams CPU (% of one core)',
 ];
 
-function scaleRow(run: Run): (string | number)[] & { p99: number; heapPerSubscriberKiB: number; run: Run } {
+function scaleRow(run: Run): ScaleRow {
   const intervals = run.windowMs / INTERVAL_MS;
   const totalPolls = run.records.polls.reduce((sum, [, count]) => sum + count, 0);
   const firstServed = new Map(run.records.firstServed);
@@ -370,11 +367,12 @@ async function measure(upstreams: Child<{ urls: Record<Provider, string> }>, spe
   // Executions step from now on, so that pollers keep their pace while subscribers connect; the
   // window starts once they all should have (PromptLayer runs are planned to finish inside it).
   const schedule: LiveSchedule = { t0: wallClock(), periodMs: spec.periodMs, executions: spec.executions };
-  const windowStart = wallClock() + 5_000 + spec.subscribers * 2.5;
+  let windowStart = wallClock() + 10_000 + spec.subscribers * 5;
   await upstreams.call('configure', { schedule, push: { ...spec.push, keepaliveMs: KEEPALIVE_MS } });
   const port = await freePort();
   const { PUBLIC, ...gatewayEnv } = spec.gatewayEnv;
   const gateway = await startChild<{ url: string }>('gateway-child.ts', {
+    ...(GATEWAY_ROOT ? { root: GATEWAY_ROOT } : {}),
     env: {
       ...targetEnv(upstreams.ready.urls),
       PORT: String(port),
@@ -409,7 +407,9 @@ async function measure(upstreams: Child<{ urls: Record<Provider, string> }>, spe
     );
     const subscribedAt = wallClock();
     process.stdout.write(`  all subscribed in ${fmt(Math.max(...connected.map((c) => c.ms)) / 1000)} s\n`);
-    if (subscribedAt > windowStart) process.stdout.write('  (warning: subscribing took longer than the lead time: the first steps were before the window)\n');
+    // Without runs the window just starts one step after the last subscription (every poller past its first read).
+    if (spec.runs === 0) windowStart = subscribedAt + spec.periodMs;
+    else if (subscribedAt > windowStart) process.stdout.write('  (warning: subscribing took longer than planned: some runs may have finished before their subscribers came)\n');
     await Promise.all(clients.map((client) => client.call('record')));
     const recordAt = wallClock();
     await sleep(Math.max(0, windowStart - wallClock()));
