@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const upstreams = await startChild<{ urls: Record<Provider, string> }>('upstreams.ts', { args: ['--live'] });
   const sections: string[] = [`### Live subscriptions: ${machineFacts()}`];
   try {
-    if (ONLY !== 'scale') sections.push(await pushVsPoll(upstreams));
+    if (ONLY !== 'scale' && ONLY !== 'scale-polling') sections.push(await pushVsPoll(upstreams));
     if (ONLY !== 'push') sections.push(await scale(upstreams));
   } finally {
     await upstreams.stop();
