@@ -47,6 +47,12 @@ async function subscribe(target: Gateway, id: string, count = 1): Promise<{ stre
   return { streams, dispose: async () => client.dispose() };
 }
 
+/** Moves the execution on (with an event, unless null) and waits until every stream has `events` events. */
+async function step(streams: RecordedStream[], id: string, state: Parameters<PushingPolos['advance']>[1], event: string | null, events: number): Promise<void> {
+  polos.advance(id, state, event);
+  await eventually(() => streams.every((stream) => stream.events.length === events), 2_000);
+}
+
 describe('Polos event stream', () => {
   it('a frame about the execution triggers a read at once; keepalives trigger nothing', async () => {
     const target = await gateway();
@@ -60,8 +66,7 @@ describe('Polos event stream', () => {
     await sleep(300); // six keepalive frames
     expect(polos.reads(id)).toBe(readsBefore);
 
-    polos.advance(id, { status: 'running' }, 'workflow_start');
-    await eventually(() => streams.every((stream) => stream.events.length === 2), 2_000);
+    await step(streams, id, { status: 'running' }, 'workflow_start', 2);
     polos.advance(id, { status: 'completed', result: 1 }, 'workflow_finish');
     await Promise.all(streams.map((stream) => stream.done));
     for (const stream of streams) expect(statuses(stream)).toEqual(['QUEUED', 'RUNNING', 'COMPLETED']);
@@ -111,14 +116,11 @@ describe('Polos event stream', () => {
     polos.create(id, { status: 'queued' });
     const { streams, dispose } = await subscribe(target, id, 2);
     await eventually(() => polos.openStreams(id) === 1);
-    polos.advance(id, { status: 'claimed' }, 'step_start');
-    await eventually(() => streams.every((stream) => stream.events.length === 2), 2_000);
-    polos.advance(id, { status: 'running' }, 'workflow_start');
-    await eventually(() => streams.every((stream) => stream.events.length === 3), 2_000);
+    await step(streams, id, { status: 'claimed' }, 'step_start', 2);
+    await step(streams, id, { status: 'running' }, 'workflow_start', 3);
 
     polos.drop(id);
-    polos.advance(id, { status: 'waiting' }, null); // while the stream is down: found by polling
-    await eventually(() => streams.every((stream) => stream.events.length === 4), 2_000);
+    await step(streams, id, { status: 'waiting' }, null, 4); // while the stream is down: found by polling
     await eventually(() => polos.openStreams(id) === 1, 3_000);
     expect(polos.streamRequests.at(-1)).toMatchObject({ rootId: id, lastSequenceId: '2' });
 
@@ -169,8 +171,7 @@ describe('Polos event stream', () => {
     polos.create(id, { status: 'running' });
     const { streams, dispose } = await subscribe(target, id, 2);
     await eventually(() => polos.openStreams(id) === 1);
-    polos.advance(id, { status: 'pending_cancel' }, 'step_start');
-    await eventually(() => streams.every((stream) => stream.events.length === 2), 2_000);
+    await step(streams, id, { status: 'pending_cancel' }, 'step_start', 2);
     polos.advance(id, { status: 'cancelled' }, 'workflow_cancel');
     await Promise.all(streams.map((stream) => stream.done));
     for (const stream of streams) expect(statuses(stream)).toEqual(['RUNNING', 'CANCELLING', 'CANCELLED']);
