@@ -23,8 +23,11 @@ const ENDING_EVENTS = new Set(['workflow_finish', 'agent_finish', 'tool_finish',
 /** Streamed model tokens: many per second, and never a change of status. */
 const TOKEN_EVENTS = new Set(['text_delta']);
 
+/** One object for every keepalive: a busy gateway gets thousands a second. */
+const KEEPALIVE: UpstreamEvent = Object.freeze({ kind: 'keepalive' });
+
 export function parsePolosFrame(data: string): UpstreamEvent {
-  if (data.trim() === 'keepalive') return { kind: 'keepalive' };
+  if (data === 'keepalive' || data.trim() === 'keepalive') return KEEPALIVE;
   const json = tryParseJson(data);
   const closing = PolosErrorFrame.safeParse(json);
   if (closing.success) return { kind: 'closed', message: closing.data.message ?? 'The run failed.' };
