@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }] },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/support/differential-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -58,6 +58,9 @@ const WATCHED: readonly [string, (frame: Frame) => boolean][] = [
   ['graphql execute', (frame) => inGraphql(frame) && frame.functionName === 'execute'],
   ['cost analysis (getComplexity)', (frame) => frame.functionName === 'getComplexity'],
   ['upstream body parsing (parseBody)', (frame) => frame.functionName === 'parseBody'],
+  ['upstream attempt (client.ts attempt, synchronous part)', (frame) => frame.functionName === 'attempt' && frame.url.endsWith('/src/upstreams/http/client.ts')],
+  ["Apollo's request pipeline (processGraphQLRequest, synchronous part)", (frame) => frame.url.includes('/node_modules/@apollo/server/') && frame.functionName === 'processGraphQLRequest'],
+  ['pipeline: prepare (parse, validate, cost: cached)', (frame) => frame.functionName === 'prepare' && frame.url.endsWith('/src/server/pipeline/index.ts')],
   ['pino log line (LOG)', (frame) => frame.url.includes('/node_modules/pino/') && frame.functionName === 'LOG'],
   ['prom-client observe/inc', (frame) => frame.url.includes('/node_modules/prom-client/') && (frame.functionName === 'observe' || frame.functionName === 'inc')],
 ];

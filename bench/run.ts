@@ -2,9 +2,10 @@
  * `npm run bench`: query throughput and latency of the gateway against two baselines, on
  * loopback, in about 3–4 minutes; it stops by itself.
  *
- * Processes: fake upstreams (bench/upstreams.ts), the gateway (bench/gateway-child.ts) and the
- * naive Apollo gateway (bench/naive.ts) each in a child process of their own; autocannon and the
- * direct client (bench/direct.ts) run here. For every workload and target: 2 s warm-up, then N s
+ * Processes: fake upstreams (bench/upstreams.ts), the gateway (bench/gateway-child.ts), the
+ * naive Apollo gateway (bench/naive.ts) and the bare REST proxy (bench/proxy.ts) each in a child
+ * process of their own; autocannon and the direct client (bench/direct.ts) run here; the client
+ * micro-benchmark (bench/client-call.ts) runs last, in a child of its own. For every workload and target: 2 s warm-up, then N s
  * measured; requests/s, p50/p99 latency, upstream requests per client request (fake upstream
  * counters), the target's CPU (process.cpuUsage) and RSS. Writes its tables to
  * docs/benchmarks.md (section `bench:run:<BENCH_LABEL>`).
@@ -13,11 +14,13 @@
  *   BENCH_FULL=1          10 s per workload (BENCH_DURATION_S overrides; default 5)
  *   BENCH_SOAK=1          add a 60 s W2 soak of the gateway, printing RSS start/end (BENCH_SOAK_S=n)
  *   BENCH_PROFILE=1       add `node --cpu-prof` runs of the gateway under W2 and W4, summarized
- *   BENCH_ONLY=W1,W2,...  workloads to run (W1,W1c1,W2,W3,W4,W5,growth)
- *   BENCH_TARGETS=gateway,naive,direct
- *   BENCH_CONNECTIONS=10  autocannon connections (and direct client loops)
+ *   BENCH_ONLY=W1,W2,...  workloads to run (W1,W1c1,W2,W3,W4,W5,growth,client)
+ *   BENCH_TARGETS=gateway,naive,proxy,direct
+ *   BENCH_CONNECTIONS=50  autocannon connections (and direct client loops)
+ *   UPSTREAM_MAX_CONNECTIONS=256  upstream sockets per upstream for gateway, proxy and direct (see workloads.ts)
  *   BENCH_LATENCY_MS=20   W3's fixed upstream latency
  *   BENCH_LABEL=latest    names the docs section (e.g. before / after)
+ *   BENCH_GATEWAY_ROOT=…  benchmark another project tree's gateway (bench/gateway-child.ts there) in this harness
  *   BENCH_WRITE=0         do not touch docs/benchmarks.md
  *   BENCH_LOG_LEVEL=info  the gateway's LOG_LEVEL (its stdout is discarded)
  *   UPSTREAM_*, MAX_* …   passed to the gateway as they are
@@ -75,19 +78,21 @@ async function main(): Promise<void> {
   const urls = upstreams.ready.urls;
   const gateway = TARGETS.has('gateway') ? await startGatewayChild(urls) : null;
   const naive = TARGETS.has('naive') ? await startChild<{ url: string }>('naive.ts', { env: targetEnv(urls) }) : null;
+  const proxy = TARGETS.has('proxy') ? await startChild<{ url: string }>('proxy.ts', { env: targetEnv(urls) }) : null;
   const direct = TARGETS.has('direct') ? new DirectClient(urls, POOL_CONNECTIONS) : null;
-  const processes: Processes = { upstreams, gateway, naive, direct };
+  const processes: Processes = { upstreams, gateway, naive, proxy, direct };
   const gatewayRssStart = gateway ? (await gateway.call<Usage>('usage')).rss : 0;
 
   const rows: Row[] = [];
   const growth: Row[] = [];
   let soak: Soak | null = null;
   const profiles: string[] = [];
+  let clientCall: ClientCall | null = null;
   try {
     for (const workload of WORKLOADS) {
       if (!ONLY.has(workload.key)) continue;
       process.stdout.write(`${workload.key}: ${workload.title}, ${workload.connections} connection(s)\n`);
-      for (const target of ['gateway', 'naive', 'direct'] as const) {
+      for (const target of ['gateway', 'naive', 'proxy', 'direct'] as const) {
         const row = await measure(processes, workload, target);
         if (row) rows.push(row);
       }
@@ -128,6 +133,7 @@ async function main(): Promise<void> {
           `after a full GC: RSS ${fmt(mib(collected.rss))} → ${fmt(mib(after.rss))} MiB, heap ${fmt(mib(collected.heapUsed))} → ${fmt(mib(after.heapUsed))} MiB\n`,
       );
     }
+    if (ONLY.has('client')) clientCall = await measureClientCall(urls, upstreams);
     if (PROFILE) {
       for (const key of (env.BENCH_PROFILE_WORKLOADS ?? 'W2,W4').split(',')) {
         const workload = WORKLOADS.find((candidate) => candidate.key === key)!;
@@ -135,15 +141,40 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await Promise.all([gateway?.stop(), naive?.stop(), direct?.close()]);
+    await Promise.all([gateway?.stop(), naive?.stop(), proxy?.stop(), direct?.close()]);
     await upstreams.stop();
   }
 
   const gatewayRssEnd = rows.filter((row) => row.target === 'gateway').at(-1)?.rssMiB ?? null;
-  const markdown = report(rows, growth, soak, profiles, { gatewayRssStart: mib(gatewayRssStart), gatewayRssEnd });
+  const markdown = report(rows, growth, soak, profiles, clientCall, { gatewayRssStart: mib(gatewayRssStart), gatewayRssEnd });
   process.stdout.write(`\n${markdown}\n`);
   if (env.BENCH_WRITE !== '0') writeSection(`bench:run:${LABEL}`, markdown);
   process.stdout.write(`\ndone in ${fmt((performance.now() - started) / 1000, 0)} s${env.BENCH_WRITE !== '0' ? ', written to docs/benchmarks.md' : ''}\n`);
+}
+
+interface ClientCall {
+  readonly provider: Provider;
+  readonly cpuUsPerCall: number;
+  readonly callsPerSecond: number;
+}
+
+/** One upstream call through the gateway's client (bench/client-call.ts): warm-up, then the median of 3 runs. */
+async function measureClientCall(urls: Record<Provider, string>, upstreams: Child<{ urls: Record<Provider, string> }>): Promise<ClientCall> {
+  process.stdout.write('client: one upstream call through the client (request, parse, validate, map), Polos, 10 at a time\n');
+  await upstreams.call('configure', { latencyMs: 0 });
+  const root = env.BENCH_GATEWAY_ROOT;
+  const child = await startChild('client-call.ts', { env: targetEnv(urls), ...(root ? { root } : {}) });
+  try {
+    const args = { provider: 'polos', calls: 5_000, concurrency: 10 };
+    await child.call('run', args);
+    const runs: Omit<ClientCall, 'provider'>[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await child.call('run', args));
+    const median = [...runs].sort((a, b) => a.cpuUsPerCall - b.cpuUsPerCall)[1]!;
+    process.stdout.write(`  ${fmt(median.cpuUsPerCall, 0)} µs CPU per call (runs: ${runs.map((run) => fmt(run.cpuUsPerCall, 0)).join(', ')}), ${fmt(median.callsPerSecond, 0)} calls/s\n`);
+    return { provider: 'polos', ...median };
+  } finally {
+    await child.stop();
+  }
 }
 
 /** A fresh gateway under `node --cpu-prof`; the summary covers the measured run only. */
@@ -180,6 +211,7 @@ function report(
   growth: Row[],
   soak: Soak | null,
   profiles: string[],
+  clientCall: ClientCall | null,
   rss: { gatewayRssStart: number; gatewayRssEnd: number | null },
 ): string {
   const lines: string[] = [];
@@ -247,46 +279,50 @@ function report(
     );
   }
   if (rss.gatewayRssEnd !== null) lines.push(`Gateway RSS: ${fmt(rss.gatewayRssStart)} MiB after start, ${fmt(rss.gatewayRssEnd)} MiB during the last gateway row.`, '');
-  lines.push('Targets:', '', checks(rows, growth), '');
+  if (clientCall) {
+    lines.push(
+      `One upstream call through the gateway's client (${clientCall.provider}, bench/client-call.ts): ${fmt(clientCall.cpuUsPerCall, 0)} µs of CPU per call, ${fmt(clientCall.callsPerSecond, 0)} calls/s at 10 in flight.`,
+      '',
+    );
+  }
+  lines.push('Targets:', '', checks(rows, growth, clientCall), '');
   if (profiles.length > 0) lines.push('Profiles of the gateway (self time, measured run only):', '', ...profiles);
   return lines.join('\n');
 }
 
-function checks(rows: Row[], growth: Row[]): string {
+function checks(rows: Row[], growth: Row[], clientCall: ClientCall | null): string {
   const get = (workload: string, target: Target) => rows.find((row) => row.workload === workload && row.target === target);
   const results: [string, string, boolean | null][] = [];
-  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : Number.NaN);
-  const w1 = { gateway: get('W1', 'gateway'), direct: get('W1', 'direct') };
-  if (w1.gateway && w1.direct) {
-    const share = ratio(w1.gateway.rps, w1.direct.rps);
-    results.push(['W1 gateway ≥ 50 % of direct throughput', `${fmt(100 * share, 0)} %`, share >= 0.5]);
-  }
-  const c1 = { gateway: get('W1c1', 'gateway'), direct: get('W1c1', 'direct') };
-  if (c1.gateway && c1.direct) {
-    const overhead = c1.gateway.p50 - c1.direct.p50;
-    results.push(['W1 p50 overhead ≤ 2 ms (1 connection: gateway p50 − direct p50)', `${fmt(overhead, 2)} ms`, overhead <= 2]);
-  }
-  if (w1.gateway && w1.direct) {
-    const overhead = w1.gateway.p50 - w1.direct.p50;
-    results.push([`W1 p50 overhead at ${w1.gateway.connections} connections (saturated; for information)`, `${fmt(overhead, 2)} ms`, null]);
-  }
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b > 0 ? a / b : Number.NaN);
+  const throughput = (key: string, times: number) => {
+    const speedup = ratio(get(key, 'gateway')?.rps, get(key, 'naive')?.rps);
+    if (!Number.isNaN(speedup)) results.push([`${key} gateway ≥ ${times}× naive throughput`, `${fmt(speedup, 2)}×`, speedup >= times]);
+  };
+  const cpuVsProxy = (key: string, times: number, what: string) => {
+    const share = ratio(get(key, 'gateway')?.cpuMsPerRequest, get(key, 'proxy')?.cpuMsPerRequest);
+    if (!Number.isNaN(share)) results.push([`${key} gateway CPU per operation ≤ ${times}× the proxy's per request (${what})`, `${fmt(share, 2)}×`, share <= times]);
+  };
+  throughput('W1', 2);
+  cpuVsProxy('W1', 1.5, '1 upstream call');
+  throughput('W2', 5);
+  cpuVsProxy('W2', 2, 'its 10 calls');
+  throughput('W3', 3);
   for (const key of ['W2', 'W3']) {
     const gateway = get(key, 'gateway');
     const naive = get(key, 'naive');
-    if (gateway && naive) {
-      const speedup = ratio(gateway.rps, naive.rps);
-      results.push([`${key} gateway ≥ 3× naive throughput`, `${fmt(speedup, 2)}×`, speedup >= 3]);
-    }
     if (gateway) results.push([`${key} gateway upstream requests per request = 10`, fmt(gateway.upstreamPerRequest, 2), Math.abs(gateway.upstreamPerRequest - 10) < 0.1]);
     if (naive) results.push([`${key} naive upstream requests per request = 20`, fmt(naive.upstreamPerRequest, 2), Math.abs(naive.upstreamPerRequest - 20) < 0.2]);
   }
   const w4 = get('W4', 'gateway');
-  const w2 = get('W2', 'gateway');
   if (w4) results.push(['W4 zero upstream requests after warm-up', `${Math.round(w4.upstreamPerRequest * w4.requests)} requests`, w4.upstreamPerRequest === 0]);
-  if (w4 && w2) {
-    const speedup = ratio(w4.rps, w2.rps);
-    results.push(['W4 ≥ 5× W2 throughput (gateway)', `${fmt(speedup, 2)}×`, speedup >= 5]);
+  const w4Speedup = ratio(w4?.rps, get('W2', 'gateway')?.rps);
+  if (!Number.isNaN(w4Speedup)) results.push(['W4 ≥ 5× W2 throughput (gateway)', `${fmt(w4Speedup, 2)}×`, w4Speedup >= 5]);
+  const c1 = { gateway: get('W1c1', 'gateway'), direct: get('W1c1', 'direct') };
+  if (c1.gateway && c1.direct) {
+    const overhead = c1.gateway.p50 - c1.direct.p50;
+    results.push(['p50 overhead over direct at 1 connection ≤ 1 ms (W1c1: gateway p50 − direct p50)', `${fmt(overhead, 2)} ms`, overhead <= 1]);
   }
+  if (clientCall) results.push(['one upstream call through the client ≤ 100 µs of CPU', `${fmt(clientCall.cpuUsPerCall, 0)} µs`, clientCall.cpuUsPerCall <= 100]);
   if (growth.length >= 2) {
     const first = growth[0]!;
     const last = growth.at(-1)!;

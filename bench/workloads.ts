@@ -30,16 +30,21 @@ export const env = process.env;
 export const FULL = env.BENCH_FULL === '1';
 export const DURATION_S = Number(env.BENCH_DURATION_S ?? (FULL ? 10 : 5));
 export const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 2);
-export const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10);
+export const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 export const LATENCY_MS = Number(env.BENCH_LATENCY_MS ?? 20);
 export const SOAK_S = env.BENCH_SOAK === '1' ? 60 : Number(env.BENCH_SOAK_S ?? 0);
 export const PROFILE = env.BENCH_PROFILE === '1';
-export const ONLY = new Set((env.BENCH_ONLY ?? 'W1,W1c1,W2,W3,W4,W5,growth').split(',').map((item) => item.trim()));
-export const TARGETS = new Set((env.BENCH_TARGETS ?? 'gateway,naive,direct').split(',').map((item) => item.trim()));
+export const ONLY = new Set((env.BENCH_ONLY ?? 'W1,W1c1,W2,W3,W4,W5,growth,client').split(',').map((item) => item.trim()));
+export const TARGETS = new Set((env.BENCH_TARGETS ?? 'gateway,naive,proxy,direct').split(',').map((item) => item.trim()));
 export const LABEL = env.BENCH_LABEL ?? 'latest';
-export const POOL_CONNECTIONS = Number(env.UPSTREAM_MAX_CONNECTIONS ?? 16);
+/**
+ * Upstream sockets per upstream, for the gateway (UPSTREAM_MAX_CONNECTIONS), the proxy and the
+ * direct client alike. Sized so that latency, not the pool, bounds W3: 50 client connections,
+ * each request with 4 Flowker calls in flight at once, need 200 Flowker sockets to never queue.
+ */
+export const POOL_CONNECTIONS = Number(env.UPSTREAM_MAX_CONNECTIONS ?? 256);
 
-export type Target = 'gateway' | 'naive' | 'direct';
+export type Target = 'gateway' | 'naive' | 'proxy' | 'direct';
 
 export interface Workload {
   readonly key: string;
@@ -197,6 +202,7 @@ export interface Processes {
   readonly upstreams: Child<{ urls: Record<Provider, string> }>;
   readonly gateway: Child<{ url: string }> | null;
   readonly naive: Child<{ url: string }> | null;
+  readonly proxy: Child<{ url: string }> | null;
   readonly direct: DirectClient | null;
 }
 
@@ -215,15 +221,18 @@ function rssSampler(child: Child | null): { stop(): Promise<number | null> } {
 }
 
 export async function measure(processes: Processes, workload: Workload, target: Target, seconds = DURATION_S): Promise<Row | null> {
-  const child = target === 'gateway' ? processes.gateway : target === 'naive' ? processes.naive : null;
+  const child = target === 'direct' ? null : processes[target];
   if (target !== 'direct' && !child) return null;
-  if (target === 'direct' && (!processes.direct || !workload.calls)) return null;
+  if ((target === 'direct' || target === 'proxy') && !workload.calls) return null;
+  if (target === 'direct' && !processes.direct) return null;
   await processes.upstreams.call('configure', { latencyMs: workload.latencyMs });
   const url = child?.ready.url ?? '';
   const run = (duration: number): Promise<LoadResult> =>
-    target === 'direct' ? processes.direct!.run(workload.calls!, workload.connections, duration) : cannon(url, workload.body, workload.connections, duration);
+    target === 'direct'
+      ? processes.direct!.run(workload.calls!, workload.connections, duration)
+      : cannon(url, target === 'proxy' ? () => JSON.stringify({ calls: workload.calls!() }) : workload.body, workload.connections, duration);
 
-  if (target !== 'direct') {
+  if (target === 'gateway' || target === 'naive') {
     await workload.prime?.(url);
     await postGraphQL(url, workload.body()); // fails loudly if the target answers with errors
   }
@@ -269,6 +278,7 @@ const UPSTREAM_KEYS = {
 };
 
 export const targetEnv = (urls: Record<Provider, string>): Record<string, string> => ({
+  UPSTREAM_MAX_CONNECTIONS: String(POOL_CONNECTIONS),
   PORT: '0',
   HOST: '127.0.0.1',
   LOG_LEVEL: env.BENCH_LOG_LEVEL ?? 'info',
@@ -278,7 +288,10 @@ export const targetEnv = (urls: Record<Provider, string>): Record<string, string
   ...UPSTREAM_KEYS,
 });
 
-/** `--expose-gc` only makes `usage({ gc: true })` possible (the soak's before/after figures). */
-export const startGatewayChild = (urls: Record<Provider, string>, nodeArgs: string[] = [], root?: string) =>
+/**
+ * `--expose-gc` only makes `usage({ gc: true })` possible (the soak's before/after figures).
+ * BENCH_GATEWAY_ROOT runs another tree's gateway (e.g. a copy from before a change) in this harness.
+ */
+export const startGatewayChild = (urls: Record<Provider, string>, nodeArgs: string[] = [], root = env.BENCH_GATEWAY_ROOT) =>
   startChild<{ url: string }>('gateway-child.ts', { env: targetEnv(urls), nodeArgs: ['--expose-gc', ...nodeArgs], ...(root ? { root } : {}) });
 

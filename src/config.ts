@@ -18,6 +18,8 @@ const optional = <T extends z.ZodType>(schema: T) =>
 const EnvSchema = z.object({
   PORT: int(4000).pipe(z.number().max(65535)),
   HOST: z.string().default('0.0.0.0'),
+  /** Serve the embedded demo upstreams (src/demo/); see wantsDemo. */
+  DEMO: optional(z.stringbool()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   FLOWKER_BASE_URL: optional(httpUrl),
@@ -45,6 +47,10 @@ const EnvSchema = z.object({
 
   TERMINAL_CACHE_MAX: int(10_000, 1),
   TERMINAL_CACHE_TTL_MS: int(3_600_000, 1),
+  /** How long a start's idempotency key is remembered (24 h). */
+  IDEMPOTENCY_TTL_MS: int(86_400_000, 1),
+  /** Without Redis: most keys kept in memory; past it the least recently used are forgotten early. */
+  IDEMPOTENCY_MAX_KEYS: int(100_000, 1),
 
   UPSTREAM_CONNECT_TIMEOUT_MS: int(2_000, 1),
   UPSTREAM_ATTEMPT_TIMEOUT_MS: int(5_000, 1),
@@ -115,6 +121,7 @@ export interface Config {
   };
   readonly ws: { readonly connectionInitTimeoutMs: number };
   readonly terminalCache: { readonly max: number; readonly ttlMs: number };
+  readonly idempotency: { readonly ttlMs: number; readonly maxKeys: number };
   readonly gatewayApiKeys: readonly string[];
   readonly corsOrigins: readonly string[];
   readonly introspection: boolean;
@@ -171,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     push: { polosMaxStreams: e.POLOS_MAX_STREAMS, streamIdleTimeoutMs: STREAM_IDLE_TIMEOUT_MS, publicUrl: e.GATEWAY_PUBLIC_URL ?? null },
     ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS },
     terminalCache: { max: e.TERMINAL_CACHE_MAX, ttlMs: e.TERMINAL_CACHE_TTL_MS },
+    idempotency: { ttlMs: e.IDEMPOTENCY_TTL_MS, maxKeys: e.IDEMPOTENCY_MAX_KEYS },
     gatewayApiKeys: commaList(e.GATEWAY_API_KEYS),
     corsOrigins: commaList(e.CORS_ORIGINS),
     introspection: e.INTROSPECTION,
@@ -221,6 +229,33 @@ function upstreamsFrom(e: Env): UpstreamConfig[] {
   return upstreams;
 }
 
-/** True when no upstream is configured: `npm start` then serves the embedded demo upstreams. */
-export const wantsDemo = (env: NodeJS.ProcessEnv = process.env): boolean =>
-  !env.FLOWKER_BASE_URL && !env.PROMPTLAYER_BASE_URL && !env.POLOS_BASE_URL;
+const UPSTREAM_URLS = ['FLOWKER_BASE_URL', 'PROMPTLAYER_BASE_URL', 'POLOS_BASE_URL'] as const;
+
+/**
+ * Whether to serve the embedded demo upstreams. `DEMO=1` asks for them anywhere, production
+ * included; outside production they also start when no upstream is configured, so that a fresh
+ * clone has something to query. In production, a deployment without upstreams has lost its
+ * configuration: it must not look healthy while serving invented executions, so it stops with
+ * one message naming what to set (as does `DEMO=0` with nothing configured).
+ */
+export function wantsDemo(env: NodeJS.ProcessEnv = process.env): boolean {
+  const demo = EnvSchema.shape.DEMO.safeParse(env.DEMO);
+  if (!demo.success) throw new ConfigError('Invalid configuration: DEMO must be a boolean (1/0, true/false).');
+  const configured = UPSTREAM_URLS.filter((name) => env[name]?.trim());
+  if (configured.length > 0) {
+    if (demo.data !== true) return false;
+    throw new ConfigError(`Invalid configuration: DEMO serves the embedded demo upstreams, but ${configured.join(', ')} is set too; unset one or the other.`);
+  }
+  if (demo.data === true) return true;
+  if (demo.data === false || env.NODE_ENV === 'production') throw noUpstream(env);
+  return true;
+}
+
+function noUpstream(env: NodeJS.ProcessEnv): ConfigError {
+  const where = env.NODE_ENV === 'production' ? ' (NODE_ENV=production never starts the demo by itself)' : '';
+  return new ConfigError(
+    `No upstream is configured${where}. Set at least one provider: FLOWKER_BASE_URL and FLOWKER_API_KEY; ` +
+      'PROMPTLAYER_BASE_URL and PROMPTLAYER_API_KEY; or POLOS_BASE_URL, POLOS_API_KEY and POLOS_PROJECT_ID. ' +
+      'To run the embedded demo upstreams on purpose, set DEMO=1.',
+  );
+}

@@ -1,19 +1,31 @@
 /**
  * `npm start`: the gateway on PORT, against the configured upstreams, or against embedded demo
- * upstreams when none is configured, so that a fresh clone has something to query.
+ * upstreams when none is configured (outside production) or DEMO=1 asks for them, so that a
+ * fresh clone has something to query. The demo is imported only then: production never loads it.
  */
 import { ConfigError, loadConfig, wantsDemo } from './config.js';
-import { startDemoUpstreams, type DemoUpstreams } from './demo/upstreams.js';
+import type { DemoUpstreams } from './demo/upstreams.js';
+import { releaseAll, StartupError } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import { startGateway, type Gateway } from './server/gateway.js';
 
 async function main(): Promise<void> {
-  const demo = wantsDemo() ? await startDemoUpstreams() : null;
-  const config = loadConfig({ ...process.env, ...demo?.env, ...(demo ? demoCallbackUrl(process.env) : {}) });
-  const logger = createLogger(config.logLevel);
-  const gateway = await startGateway(config, { logger });
-  printBanner(gateway, demo, config.graphiqlEnabled);
-  stopOnSignals(gateway, demo, logger);
+  const demo = wantsDemo() ? await startDemo() : null;
+  try {
+    const config = loadConfig({ ...process.env, ...demo?.env, ...(demo ? demoCallbackUrl(process.env) : {}) });
+    const logger = createLogger(config.logLevel);
+    const gateway = await startGateway(config, { logger });
+    stopOnSignals(gateway, demo, logger); // before the banner: a SIGTERM right after "ready" still shuts down gracefully
+    printBanner(gateway, demo, config.graphiqlEnabled);
+  } catch (error) {
+    await demo?.close();
+    throw error;
+  }
+}
+
+async function startDemo(): Promise<DemoUpstreams> {
+  const { startDemoUpstreams } = await import('./demo/upstreams.js');
+  return startDemoUpstreams();
 }
 
 /**
@@ -48,7 +60,7 @@ function followGuide(url: string, demo: DemoUpstreams): string[] {
 /** What a new user can paste at once: the demo ids, one query, and one start mutation. */
 function demoGuide(url: string, demo: DemoUpstreams): string[] {
   const curl = (query: string) => [`  curl -s ${url} -H 'content-type: application/json' \\`, `    -d '${JSON.stringify({ query })}'`];
-  const lines = ['No upstream configured: serving embedded demo upstreams. Demo executions:'];
+  const lines = ['Serving the embedded demo upstreams (DEMO=1, or no upstream configured outside production). Demo executions:'];
   for (const example of demo.examples) lines.push(`  ${example.id.padEnd(52)} ${example.description}`);
   lines.push('Workflows you can start:');
   for (const workflow of demo.workflows) lines.push(`  ${`${workflow.provider} ${workflow.workflowId}`.padEnd(52)} ${workflow.description}`);
@@ -71,17 +83,24 @@ function stopOnSignals(gateway: Gateway, demo: DemoUpstreams | null, logger: Ret
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await gateway.close();
-    await demo?.close();
-    logger.info('stopped');
-    process.exit(0);
+    try {
+      await releaseAll([
+        { name: 'gateway', release: () => gateway.close() },
+        { name: 'demo upstreams', release: () => demo?.close() },
+      ]);
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'stopped, but not everything was released');
+      process.exit(1);
+    }
   };
   process.on('SIGTERM', (signal) => void stop(signal));
   process.on('SIGINT', (signal) => void stop(signal));
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof StartupError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`execution-gateway failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -76,7 +76,7 @@ export function renderBlock(execution: ExecutionView, style: Style, note = ''): 
   const retries = execution.retryCount ? `  retries: ${execution.retryCount}` : '';
   const lines = [
     `${paint(style, 'bold', execution.id)}  ${status(style, execution.status)}${reason}  ${paint(style, 'gray', where)}`,
-    `${progressBar(execution, Math.max(10, Math.min(40, style.columns - 30)), style)}  ${paint(style, 'gray', formatDuration(execution.durationMs) ?? '')}${retries}`,
+    `${progressBar(execution, Math.max(10, Math.min(40, style.columns - 30)), style)}  ${paint(style, 'gray', formatDuration(execution.durationSeconds) ?? '')}${retries}`,
   ];
   for (const item of items(execution)) {
     lines.push(`  ${paint(style, STATUS_TINT[item.status], ICON[item.status])} ${item.label}  ${status(style, item.status)}`);
@@ -90,7 +90,7 @@ export function renderBlock(execution: ExecutionView, style: Style, note = ''): 
 export function statusLine(execution: ExecutionView, style: Style, at: Date): string {
   const reason = execution.statusReason ? ` (${execution.statusReason})` : '';
   const retries = execution.retryCount ? ` retries=${execution.retryCount}` : '';
-  const duration = execution.durationMs === null ? '' : ` ${formatDuration(execution.durationMs)}`;
+  const duration = execution.durationSeconds === null ? '' : ` ${formatDuration(execution.durationSeconds)}`;
   return `${at.toISOString().slice(11, 19)} ${status(style, execution.status, 10)}${reason} ${progressBar(execution, 20, style, true)}${duration}${retries}`;
 }
 

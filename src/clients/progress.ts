@@ -30,7 +30,7 @@ export const ExecutionProgress = graphql(`
       terminal
       startedAt
       completedAt
-      durationMs
+      durationSeconds
       retryCount
       progress {
         completed
@@ -41,7 +41,7 @@ export const ExecutionProgress = graphql(`
         name
         status
         error
-        durationMs
+        durationSeconds
       }
       nodes {
         name
@@ -200,14 +200,20 @@ export function fraction(execution: ExecutionView | undefined): number | null {
   return execution.terminal ? 1 : null;
 }
 
-/** `850 ms`, `12.5 s`, `3 min 20 s`; null when unknown. */
-export function formatDuration(ms: number): string;
-export function formatDuration(ms: number | null): string | null;
-export function formatDuration(ms: number | null): string | null {
-  if (ms === null) return null;
-  if (ms < 1_000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1_000)} s`;
+/**
+ * `850 ms`, `12.5 s`, `3 min 20 s`, `5 h 12 min`, `300 d 4 h`; null when unknown. From
+ * `durationSeconds`, which (unlike the 32-bit `durationMs`) holds runs longer than 24.8 days.
+ */
+export function formatDuration(seconds: number): string;
+export function formatDuration(seconds: number | null): string | null;
+export function formatDuration(seconds: number | null): string | null {
+  if (seconds === null) return null;
+  if (seconds < 1) return `${Math.round(seconds * 1_000)} ms`;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  if (whole < 3_600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+  if (whole < 86_400) return `${Math.floor(whole / 3_600)} h ${Math.floor((whole % 3_600) / 60)} min`;
+  return `${Math.floor(whole / 86_400)} d ${Math.floor((whole % 86_400) / 3_600)} h`;
 }
 
 /** An execution's error as `CODE: message`, without repeating a code the message already starts with. */

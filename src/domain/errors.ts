@@ -10,6 +10,8 @@ export type GatewayErrorCode =
   | 'UNAUTHENTICATED'
   | 'NOT_FOUND'
   | 'NOT_SUPPORTED'
+  /** An idempotency key whose first start has no known outcome (in flight, or failed or stopped half-way). */
+  | 'IDEMPOTENCY_KEY_IN_USE'
   | 'UPSTREAM_UNAUTHORIZED'
   | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_TIMEOUT'
@@ -20,16 +22,23 @@ export class GatewayError extends Error {
   override readonly name = 'GatewayError';
   /** How long the upstream asked us to wait (429 Retry-After), for callers that poll. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * True when the (last) attempt certainly never reached the upstream: circuit open, the gateway's
+   * queue full or the deadline spent in it, connection refused. A start that failed so started
+   * nothing, which is what idempotency keys need to know (src/executions/idempotency.ts).
+   */
+  readonly notSent: boolean;
 
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
     /** The upstream involved, when there is one (becomes `extensions.provider`). */
     readonly provider?: Provider,
-    options?: { cause?: unknown; retryAfterMs?: number | undefined },
+    options?: { cause?: unknown; retryAfterMs?: number | undefined; notSent?: boolean },
   ) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;
+    this.notSent = options?.notSent ?? false;
   }
 
   /**

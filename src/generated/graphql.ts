@@ -47,8 +47,19 @@ export type Execution = Node & {
   readonly completedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the execution was created. Null where the upstream does not say (PromptLayer). */
   readonly createdAt?: Maybe<Scalars['DateTime']['output']>;
-  /** Milliseconds from `startedAt` to `completedAt` (or to now while running). Null when either end is unknown. */
+  /**
+   * Milliseconds from `startedAt` to `completedAt` (or to now while running). Null when either end
+   * is unknown. GraphQL `Int` is 32-bit, so past 2147483647 ms (24.8 days: Flowker approvals and
+   * Polos waits last that long) this saturates at 2147483647, a true lower bound that still sorts
+   * correctly, rather than becoming null (which means "unknown") or an error; `durationSeconds`
+   * always holds the whole duration.
+   */
   readonly durationMs?: Maybe<Scalars['Int']['output']>;
+  /**
+   * The same duration in seconds, with millisecond precision, however long it is (a `Float` holds
+   * milliseconds exactly for 285,000 years). Null when either end is unknown.
+   */
+  readonly durationSeconds?: Maybe<Scalars['Float']['output']>;
   /** The error, if the upstream reports one. With status QUEUED and reason RETRYING it is the last attempt's error, not a failure. */
   readonly error?: Maybe<ExecutionError>;
   /** Global id: `<provider>:<upstream id>`. */
@@ -175,7 +186,8 @@ export type Mutation = {
   readonly cancelExecution?: Maybe<CancelExecutionPayload>;
   /**
    * Starts a workflow execution. Never retried blindly: only Flowker's start, which carries an
-   * idempotency key, is retried on connection errors and 5xx; other failures are returned as they are.
+   * idempotency key upstream, is retried on connection errors and 5xx; other failures are returned
+   * as they are. Give an `idempotencyKey` to make repeating a start safe, for every provider.
    * Input the upstream rejects (unknown workflow, invalid input) is `BAD_USER_INPUT`.
    */
   readonly startExecution?: Maybe<StartExecutionPayload>;
@@ -304,9 +316,18 @@ export type QueryNodeArgs = {
 /** What to start: a workflow of one provider, with its input. */
 export type StartExecutionInput = {
   /**
-   * Flowker only (its start requires one): repeating a start with the same key returns the same
-   * execution instead of starting another. Generated when omitted, and returned. Other providers
-   * have no idempotent start, so giving a key for them is NOT_SUPPORTED.
+   * Makes a start safe to repeat (a retried click, a request that timed out), for every provider:
+   * within `IDEMPOTENCY_TTL_MS` (24 h by default) of the first start, the same key for the same
+   * provider and workflow returns that start's execution with `replayed: true` and starts nothing
+   * upstream, also when the repeats race each other (one waits for the other's outcome) and, with
+   * Redis, across gateway replicas. The same key with a different `input` (compared as canonical
+   * JSON: key order does not matter) is `BAD_USER_INPUT`. A key whose first start has no known
+   * outcome (still in flight after the wait, failed after its request may have reached the
+   * upstream, or its replica stopped half-way) is `IDEMPOTENCY_KEY_IN_USE`: it is never started
+   * again; use a new key once you have checked. A start that certainly started nothing (refused
+   * by the upstream with a 4xx, rate limited, or never sent) forgets the key, so retry with it.
+   * 1 to 255 printable ASCII characters. Flowker also gets the key itself (its start requires
+   * one; one is generated and returned when omitted). Without a key, every start is a new run.
    */
   readonly idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /**
@@ -328,17 +349,26 @@ export type StartExecutionPayload = {
   readonly __typename?: 'StartExecutionPayload';
   /** The new execution, as the upstream reported it at start: subscribe to it with `executionUpdated`. */
   readonly execution: Execution;
-  /** The Flowker idempotency key used (the one given, or the one generated). Null for other providers. */
+  /** The idempotency key used: the one given, or for Flowker the one generated. Null when none was given (PromptLayer, Polos). */
   readonly idempotencyKey?: Maybe<Scalars['String']['output']>;
-  /** True when Flowker recognised the key and returned an execution it had already started (HTTP 200 instead of 201). */
+  /**
+   * True when the idempotency key had already started this workflow, for any provider: this is
+   * that start's execution (as it was reported at start; query it for its current state) and
+   * nothing new was started. For Flowker also when Flowker itself recognised the key (HTTP 200).
+   */
   readonly replayed: Scalars['Boolean']['output'];
 };
 
 /** One executed step of a Flowker execution. */
 export type StepResult = {
   readonly __typename?: 'StepResult';
-  /** How long the step took. */
+  /**
+   * How long the step took, in milliseconds; saturates at 2147483647 (24.8 days, the largest
+   * GraphQL `Int`) like `Execution.durationMs`. `durationSeconds` holds the whole duration.
+   */
   readonly durationMs?: Maybe<Scalars['Int']['output']>;
+  /** How long the step took, in seconds (millisecond precision), however long it is. */
+  readonly durationSeconds?: Maybe<Scalars['Float']['output']>;
   /** Error text when the step failed. */
   readonly error?: Maybe<Scalars['String']['output']>;
   /** The step's name. */
@@ -494,6 +524,7 @@ export type ResolversTypes = {
   ExecutionError: ResolverTypeWrapper<ExecutionErrorModel>;
   ExecutionStatus: ExecutionStatus;
   ExecutionStatusReason: ExecutionStatusReason;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -521,6 +552,7 @@ export type ResolversParentTypes = {
   ExecutionConnection: Omit<ExecutionConnection, 'edges'> & { edges: ReadonlyArray<ResolversParentTypes['ExecutionEdge']> };
   ExecutionEdge: Omit<ExecutionEdge, 'node'> & { node: ResolversParentTypes['Execution'] };
   ExecutionError: ExecutionErrorModel;
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
@@ -550,6 +582,7 @@ export type ExecutionResolvers<ContextType = GatewayContext, ParentType extends 
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  durationSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['ExecutionError']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   input?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
@@ -636,6 +669,7 @@ export type StartExecutionPayloadResolvers<ContextType = GatewayContext, ParentT
 
 export type StepResultResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['StepResult'] = ResolversParentTypes['StepResult']> = {
   durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  durationSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nodeId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -9,6 +9,4 @@ export interface GatewayContext {
   readonly reader: ExecutionReader;
   readonly commands: ExecutionCommands;
   readonly live: LiveExecutions;
-  /** Most ids one `executions`/`executionsUpdated` call may take. */
-  readonly maxIds: number;
 }

@@ -1,21 +1,23 @@
 /**
- * Wires the gateway: adapters → reader (cache, dedup) → schema, served by Apollo over Express
- * for HTTP and by graphql-ws for WebSocket, on one port and one path, with the same auth and
- * limits on both. Everything started here is released by `close()`, in the order a graceful
- * shutdown needs: stop accepting, let in-flight operations finish, close sockets, then pools.
+ * Wires the gateway: adapters → reader (cache, dedup) → schema → the operation pipeline, served
+ * by Apollo on node:http for HTTP and by graphql-ws for WebSocket, on one port and one path, with
+ * the same auth, limits, masking, log line and metrics on both (src/server/pipeline/). Everything started here is released by `close()`, in the order a graceful
+ * shutdown needs: stop accepting, let in-flight operations finish, close sockets, then pools;
+ * and by a start-up that fails half-way (the port is taken), which then rejects with one message.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Config } from '../config.js';
+import { OpenedResources, StartupError } from '../lifecycle.js';
 import { ExecutionCommands } from '../executions/commands.js';
+import { IdempotentStarts } from '../executions/idempotency.js';
 import { ExecutionReader } from '../executions/reader.js';
+import type { Resolvers } from '../generated/graphql.js';
 import type { GatewayContext } from '../graphql/context.js';
-import { formatError } from '../graphql/errors.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
@@ -26,13 +28,15 @@ import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
 import { createCallbackHandler } from './callbacks.js';
+import { apolloTransport } from './apollo-transport.js';
 import { createHttpApp } from './http-app.js';
-import { armorFor, costError, createCostMeter } from './limits.js';
-import { loggingPlugin } from './logging.js';
 import { Metrics } from './metrics.js';
+import { createPipeline, type ExecutorFactory, type ExecutorName, type PipelinePlugin } from './pipeline/index.js';
+import { logLinePlugin } from './pipeline/plugins/log-line.js';
+import { metricsPlugin } from './pipeline/plugins/metrics.js';
 import { countUpstreamCall } from './request-context.js';
 import { mountUi } from './ui.js';
-import { attachWebSocketServer } from './websocket.js';
+import { attachWebSocketServer, type WebSocketHandle } from './websocket.js';
 
 export interface Gateway {
   /** `http://host:port/graphql` */
@@ -43,84 +47,104 @@ export interface Gateway {
   readonly metrics: Metrics;
   /** Shared state with other replicas: `degraded` still serves correctly, each replica on its own. */
   readonly redis: RedisStatus;
-  /** Graceful: in-flight HTTP operations get SHUTDOWN_TIMEOUT_MS to finish. */
+  /**
+   * Graceful: in-flight HTTP operations get SHUTDOWN_TIMEOUT_MS to finish. Every step runs even
+   * when one fails; the failures are then reported together (an AggregateError).
+   */
   close(): Promise<void>;
 }
 
 export interface GatewayOptions {
   readonly logger?: Logger;
+  /** graphql-jit (default), graphql-js, or an executor of the caller's (the tests' differential one). */
+  readonly executor?: ExecutorName | ExecutorFactory;
+  /** Resolvers merged over the schema's own, per type (tests: a field that fails unexpectedly). */
+  readonly resolvers?: Partial<Resolvers>;
+  /** Pipeline plugins run before the built-in ones (src/server/pipeline/index.ts says how they plug in). */
+  readonly plugins?: readonly PipelinePlugin[];
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const opened = new OpenedResources();
+  try {
+    return await openGateway(config, options, logger, opened);
+  } catch (error) {
+    await opened.release().catch((releaseError: unknown) => logger.warn({ err: releaseError }, 'start-up failed, and releasing what it opened failed too'));
+    throw listenFailure(error, config) ?? error;
+  }
+}
+
+/** Opens everything, registering each part in `opened` as soon as it exists (released in reverse). */
+async function openGateway(config: Config, options: GatewayOptions, logger: Logger, opened: OpenedResources): Promise<Gateway> {
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
   const streams = { maxStreams: config.push.polosMaxStreams, idleTimeoutMs: config.push.streamIdleTimeoutMs };
-  const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http), streams);
   const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
+  opened.add('redis coordination', () => coordination.close());
   metrics.observeRedis(() => coordination.redis);
+  const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http), streams);
   const reader = new ExecutionReader(adapters, coordination.terminalCache);
+  opened.add('upstream connection pools', () => reader.close());
   const push = createPush(config, { reader, callbackStore: coordination.callbackStore, observer: metrics.live, logger, pushed: (ref) => live.pushed(ref) });
-  const commands = new ExecutionCommands(reader, push.startCallbacks);
+  opened.add('upstream push', async () => push.close());
+  // A duplicate start waits at most as long as the first one's upstream call can take, and its record's write.
+  const idempotentStarts = new IdempotentStarts(coordination.idempotency, { waitMs: config.http.deadlineMs + config.redis.commandTimeoutMs });
+  const commands = new ExecutionCommands(reader, idempotentStarts, push.startCallbacks);
   const live = new LiveExecutions(reader, coordination.pubsub, config.poll, metrics.live, coordination.pollCoordinator, push.channels);
+  opened.add('live executions', () => live.close()); // gives up its leases: other replicas take over at once
   const contextFor = (memoize: boolean): GatewayContext => ({
     loaders: createLoaders(reader, { memoize }),
     reader,
     commands,
     live,
-    maxIds: config.limits.maxIds,
   });
   const keyCheck = createKeyCheck(config.gatewayApiKeys);
-  if (config.gatewayApiKeys.length === 0) logger.warn('GATEWAY_API_KEYS is not set: the gateway accepts unauthenticated requests');
 
-  const schema = buildSchema();
-  const armor = armorFor(config.limits);
-  const operationCost = createCostMeter(schema);
-  const httpServer = createServer();
-  const webSocket = attachWebSocketServer(httpServer, {
+  const schema = buildSchema(options.resolvers);
+  const pipeline = createPipeline({
     schema,
+    limits: config.limits,
+    introspection: config.introspection,
+    ...(options.executor ? { executor: options.executor } : {}),
+    plugins: [...(options.plugins ?? []), logLinePlugin(logger), metricsPlugin(metrics)],
+  });
+  const httpServer = createServer();
+  // Attached once the port is bound (below): ws re-emits a listen error, which graphql-ws would print.
+  let webSocket: WebSocketHandle | undefined;
+  const attachWebSocket = () => attachWebSocketServer(httpServer, {
+    schema,
+    pipeline,
     context: () => contextFor(false),
     connectionInitWaitTimeoutMs: config.ws.connectionInitTimeoutMs,
     keyCheck,
-    limits: config.limits,
-    validationRules: config.introspection ? armor.validationRules : [...armor.validationRules, NoSchemaIntrospectionCustomRule],
-    metrics,
-    logger,
+    maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
+    maxPayloadBytes: config.limits.maxTokens * 64,
   });
 
+  const http = apolloTransport(pipeline);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
-    formatError,
+    // The pipeline parses, validates and masks; Apollo only ever reads the pipeline's documents.
+    documentStore: http.documentStore,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // Documents come from the request or from pipeline plugins, never from Apollo's own APQ cache.
+    persistedQueries: false,
     // main.ts owns the signals: Apollo's own handler would stop the server before gateway.close() runs.
     stopOnTerminationSignals: false,
-    // Token limit at parse time: a client error (400), which Armor's plugin would report as a 500.
-    parseOptions: { maxTokens: config.limits.maxTokens },
     allowBatchedHttpRequests: true, // bounded by MAX_BATCH_OPERATIONS in http-app
-    validationRules: armor.validationRules,
     plugins: [
-      ...armor.plugins,
-      {
-        // The schema-aware cost limit; needs the variables, so it runs once the operation is resolved.
-        requestDidStart: async () => ({
-          didResolveOperation: async ({ document, request, operationName }) => {
-            const error = costError(operationCost(document, request.variables ?? {}, operationName ?? undefined), config.limits);
-            // `http.status` makes Apollo answer 400, a client error, and is not sent to the client.
-            if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
-          },
-        }),
-      },
-      metrics.apolloPlugin(),
-      loggingPlugin(logger),
+      http.plugin,
       // Apollo's landing page loads from a CDN; browsers get the bundled GraphiQL (src/server/ui.ts).
       ApolloServerPluginLandingPageDisabled(),
       // No resolver sets cache hints, and the plugin costs a hook per resolved field.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      { serverWillStart: async () => ({ drainServer: () => webSocket.dispose() }) },
+      { serverWillStart: async () => ({ drainServer: async () => webSocket?.dispose() }) },
     ],
   });
   await apollo.start();
+  opened.add('http server', () => apollo.stop()); // stops accepting, drains HTTP, closes WebSockets (1001)
 
   let stopping = false;
   const app = createHttpApp({
@@ -139,9 +163,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   httpServer.listen(config.port, config.host);
   await once(httpServer, 'listening');
+  // In the same tick as 'listening': no connection can have been accepted before the upgrade handler.
+  webSocket = attachWebSocket();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info({ port, providers: reader.providers }, 'gateway listening');
+  if (config.gatewayApiKeys.length === 0) logger.warn('GATEWAY_API_KEYS is not set: the gateway accepts unauthenticated requests');
 
   return {
     url: `http://${host}:${port}/graphql`,
@@ -154,13 +181,22 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
     async close() {
       stopping = true;
-      await apollo.stop(); // stops accepting, drains HTTP, closes WebSockets (1001)
-      await live.close(); // gives up its leases: other replicas take over at once
-      push.close();
-      await coordination.close();
-      await reader.close();
+      await opened.release();
     },
   };
+}
+
+/** The port cannot be bound: one message saying what to change, instead of a stack trace. */
+function listenFailure(error: unknown, config: Config): StartupError | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if ((error as NodeJS.ErrnoException | null)?.syscall !== 'listen') return null;
+  const where = `${config.host}:${config.port}`;
+  const why: Record<string, string> = {
+    EADDRINUSE: `the address is already in use (EADDRINUSE): stop what listens there, or set PORT (and HOST) to a free one`,
+    EACCES: `permission denied (EACCES): ports below 1024 need privileges; set PORT to 1024 or above`,
+    EADDRNOTAVAIL: `HOST is not an address of this machine (EADDRNOTAVAIL)`,
+  };
+  return new StartupError(`Cannot listen on ${where}: ${(code && why[code]) ?? (error as Error).message}.`, { cause: error });
 }
 
 /** Adds per-operation upstream call counting (for the operation log line) to the metrics observer. */

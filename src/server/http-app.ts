@@ -1,16 +1,21 @@
 /**
- * The HTTP surface: health, readiness, metrics, and `/graphql` behind request ids, CORS, gateway
- * auth and body/batch limits. Every rejection is GraphQL-shaped JSON with an `extensions.code`,
- * so clients handle one error format whatever layer refused them.
+ * The HTTP surface. `POST /graphql`, the hot path, is served on node:http directly: request id,
+ * CORS, gateway auth, body and batch limits, then Apollo's `executeHTTPGraphQLRequest` (Apollo
+ * keeps GraphQL over HTTP's rules, the operation pipeline does the rest). Everything else (health,
+ * readiness, metrics, the browser UI, GET and OPTIONS on /graphql) goes through a small Express
+ * app, which hands GraphQL requests to the same handler. Every rejection is GraphQL-shaped JSON
+ * with an `extensions.code`, so clients handle one error format whatever layer refused them.
  */
 import { randomUUID } from 'node:crypto';
-import type { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import express from 'express';
+import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import type { KeyCheck } from './auth.js';
 import type { NodeHandler } from './callbacks.js';
+import { limitExceeded } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { requestContext } from './request-context.js';
 
@@ -22,7 +27,7 @@ export interface HttpAppOptions {
   readonly maxBodyBytes: number;
   readonly maxBatchOperations: number;
   readonly metrics: Metrics;
-  /** Null when ready; otherwise why not (shutting down…). Extra facts go in the JSON. */
+  /** Whether the gateway takes traffic, and extra facts for the JSON (providers, Redis). */
   readonly readiness: () => { ready: boolean; details: Record<string, unknown> };
   /** Upstream callbacks (`/callbacks/…`): authenticated by their own tokens, so before the gateway keys. Null: none. */
   readonly callbacks?: NodeHandler | null;
@@ -30,53 +35,14 @@ export interface HttpAppOptions {
   readonly beforeGraphQL?: (app: express.Express) => void;
 }
 
-export function sendGraphQLError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-}
-
+const GRAPHQL_PATH = '/graphql';
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
-/** A request id per request (the client's, if sane), carried through every await by AsyncLocalStorage. */
-const withRequestContext: RequestHandler = (req, res, next) => {
-  const header = req.headers['x-request-id'];
-  const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-  res.setHeader('x-request-id', requestId);
-  requestContext.run({ requestId, upstreamCalls: 0 }, next);
-};
-
-const requireKey =
-  (keyCheck: KeyCheck): RequestHandler =>
-  (req, res, next) => {
-    if (keyCheck(req.headers.authorization)) return next();
-    res.setHeader('www-authenticate', 'Bearer');
-    sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'Missing or invalid gateway API key: send "Authorization: Bearer <key>".');
-  };
-
-const limitBatch =
-  (max: number): RequestHandler =>
-  (req, res, next) => {
-    if (!Array.isArray(req.body) || req.body.length <= max) return next();
-    sendGraphQLError(res, 400, 'BATCH_TOO_LARGE', `A batched request may hold at most ${max} operations (MAX_BATCH_OPERATIONS); got ${req.body.length}.`);
-  };
-
-/** body-parser's failures (too large, not JSON) as GraphQL errors instead of HTML pages. */
-const bodyErrors =
-  (maxBodyBytes: number): ErrorRequestHandler =>
-  (error: { type?: string; status?: number }, _req, res, next) => {
-    if (res.headersSent) return next(error);
-    if (error.type === 'entity.too.large') {
-      return sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBodyBytes} bytes (MAX_BODY_BYTES).`);
-    }
-    if (error.type === 'entity.parse.failed') return sendGraphQLError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON.');
-    if (error.status && error.status >= 400 && error.status < 500) {
-      return sendGraphQLError(res, error.status, 'BAD_REQUEST', 'The request could not be read.');
-    }
-    sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.');
-  };
-
-export function createHttpApp(options: HttpAppOptions): express.Express {
+export function createHttpApp(options: HttpAppOptions): RequestListener {
+  const graphql = graphqlHandler(options);
   const app = express();
   app.disable('x-powered-by');
+  app.disable('etag');
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {
     const { ready, details } = options.readiness();
@@ -88,20 +54,149 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   });
   if (options.callbacks) app.post('/callbacks/*path', (req, res) => void options.callbacks?.(req, res));
   options.beforeGraphQL?.(app);
-  // With no allowed origin, cors() does nothing but call next(): keep it off the request path.
-  const corsHandlers = options.corsOrigins.length > 0 ? [cors({ origin: corsOrigin(options.corsOrigins), credentials: false, maxAge: 600 })] : [];
-  app.use(
-    '/graphql',
-    withRequestContext,
-    ...corsHandlers,
-    requireKey(options.keyCheck),
-    express.json({ limit: options.maxBodyBytes }),
-    limitBatch(options.maxBatchOperations),
-    expressMiddleware(options.apollo, { context: async () => options.context() }),
-  );
-  app.use(bodyErrors(options.maxBodyBytes));
-  return app;
+  app.use(GRAPHQL_PATH, (req, res) => void graphql(req, res));
+  return (req, res) => {
+    if (req.method === 'POST' && pathOf(req.url) === GRAPHQL_PATH) void graphql(req, res);
+    else app(req, res);
+  };
 }
 
-const corsOrigin = (origins: readonly string[]): boolean | string[] =>
-  origins.includes('*') ? true : origins.length > 0 ? [...origins] : false;
+const pathOf = (url: string | undefined): string => {
+  const query = url?.indexOf('?') ?? -1;
+  return query === -1 ? (url ?? '') : url!.slice(0, query);
+};
+
+/** `/graphql` on raw node:http: nothing here allocates more than the request needs. */
+function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  // With no allowed origin there is nothing for CORS to do: keep it off the request path.
+  const allowOrigin = options.corsOrigins.length > 0 ? cors({ origin: corsOrigin(options.corsOrigins), credentials: false, maxAge: 600 }) : null;
+  const context = async () => options.context();
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (allowOrigin && !(await passes(allowOrigin, req, res))) return; // a preflight, answered
+    if (!options.keyCheck(req.headers.authorization)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      return sendErrors(res, 401, [{ message: 'Missing or invalid gateway API key: send "Authorization: Bearer <key>".', extensions: { code: 'UNAUTHENTICATED' } }]);
+    }
+    const body = await readBody(req, options.maxBodyBytes);
+    if (body instanceof BodyRefusal) return sendErrors(res, body.status, [body.error]);
+    if (Array.isArray(body) && body.length > options.maxBatchOperations) {
+      const refusal = limitExceeded('MAX_BATCH_OPERATIONS', options.maxBatchOperations, `A batched request holds ${body.length} operations, more than one request may`, {
+        operations: body.length,
+      });
+      return sendErrors(res, 400, [refusal.toJSON()]);
+    }
+    const response = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search: searchOf(req.url), body },
+      context,
+    });
+    res.statusCode = response.status ?? 200;
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    if (response.body.kind === 'complete') {
+      res.setHeader('content-length', Buffer.byteLength(response.body.string));
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+  return (req, res) => {
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    // A request id per request (the client's, if sane), carried through every await by AsyncLocalStorage.
+    return requestContext.run({ requestId, upstreamCalls: 0 }, () =>
+      serve(req, res).catch(() => {
+        if (!res.headersSent) sendErrors(res, 500, [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+        else res.destroy();
+      }),
+    );
+  };
+}
+
+/** Runs connect-style middleware (cors); false when it answered the request itself. */
+const passes = (middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void, req: IncomingMessage, res: ServerResponse): Promise<boolean> =>
+  new Promise((resolve) => {
+    res.once('finish', () => resolve(false));
+    middleware(req, res, () => resolve(true));
+  });
+
+function sendErrors(res: ServerResponse, status: number, errors: readonly ReturnType<GraphQLError['toJSON']>[]): void {
+  const text = JSON.stringify({ errors });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+class BodyRefusal {
+  constructor(
+    readonly status: number,
+    readonly error: ReturnType<GraphQLError['toJSON']>,
+  ) {}
+}
+
+const badRequest = (message: string) => new BodyRefusal(400, { message, extensions: { code: 'BAD_REQUEST' } });
+
+/**
+ * The parsed JSON body of a JSON request (an object or an array, as express.json's strict mode),
+ * undefined for any other content type (Apollo then refuses it: CSRF prevention, or no query).
+ * Read with plain 'data' events: a stream's async iterator costs several promises per request.
+ */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    req.resume();
+    return Promise.resolve(new BodyRefusal(415, { message: `Content-Encoding "${encoding.slice(0, 32)}" is not supported: send the body uncompressed.`, extensions: { code: 'BAD_REQUEST' } }));
+  }
+  const tooLarge = () => new BodyRefusal(413, limitExceeded('MAX_BODY_BYTES', maxBytes, 'The request body is larger than the gateway accepts, in bytes').toJSON());
+  if (Number(req.headers['content-length']) > maxBytes) {
+    req.resume(); // drain it: the connection stays usable for the answer
+    return Promise.resolve(tooLarge());
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.resume();
+      resolve(tooLarge());
+    };
+    req.on('data', onData);
+    req.once('error', () => resolve(badRequest('The request could not be read.')));
+    req.once('end', () => {
+      if (size <= maxBytes) resolve(isJson(req.headers['content-type']) ? parseJsonBody(chunks) : undefined);
+    });
+  });
+}
+
+function parseJsonBody(chunks: Buffer[]): unknown {
+  const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+  if (text.length === 0) return undefined;
+  const first = /\S/.exec(text)?.[0];
+  if (first !== '{' && first !== '[') return badRequest('Request body is not valid JSON.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return badRequest('Request body is not valid JSON.');
+  }
+}
+
+const isJson = (contentType: string | undefined): boolean => {
+  const type = contentType?.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json';
+};
+
+function headerMap(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+const searchOf = (url: string | undefined): string => {
+  const query = url?.indexOf('?') ?? -1;
+  return query === -1 ? '' : url!.slice(query);
+};
+
+const corsOrigin = (origins: readonly string[]): boolean | string[] => (origins.includes('*') ? true : [...origins]);

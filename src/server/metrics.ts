@@ -3,7 +3,6 @@
  * gateways in one process (tests) do not collide. The rest of the code only sees the small
  * observer interfaces it already exposes; this module adapts them to counters and gauges.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Provider } from '../domain/ids.js';
 import type { CacheObserver } from '../executions/terminal-cache.js';
@@ -21,13 +20,13 @@ export class Metrics {
 
   private readonly operations = new Counter({
     name: 'graphql_operations_total',
-    help: 'GraphQL operations by operation name, type and outcome.',
+    help: 'GraphQL operations by operation name, type and outcome (success, error, refused), over every transport.',
     labelNames: ['operation', 'type', 'outcome'],
     registers: [this.registry],
   });
   private readonly operationDuration = new Histogram({
     name: 'graphql_operation_duration_seconds',
-    help: 'GraphQL operation duration over HTTP.',
+    help: 'GraphQL query and mutation duration, over every transport.',
     labelNames: ['operation'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
@@ -142,25 +141,10 @@ export class Metrics {
     this.readRedisStatus = read;
   }
 
-  recordOperation(name: string | null | undefined, type: string, outcome: 'success' | 'error', durationSeconds?: number): void {
+  recordOperation(name: string | null | undefined, type: string, outcome: 'success' | 'error' | 'refused', durationSeconds?: number): void {
     const operation = this.boundedName(name);
     this.operations.inc({ operation, type, outcome });
     if (durationSeconds !== undefined) this.operationDuration.observe({ operation }, durationSeconds);
-  }
-
-  /** Apollo plugin: one count and one duration per HTTP operation. */
-  apolloPlugin(): ApolloServerPlugin {
-    return {
-      requestDidStart: async () => {
-        const started = performance.now();
-        return {
-          willSendResponse: async ({ operationName, operation, errors }) => {
-            const outcome = errors && errors.length > 0 ? 'error' : 'success';
-            this.recordOperation(operationName, operation?.operation ?? 'unknown', outcome, (performance.now() - started) / 1000);
-          },
-        };
-      },
-    };
   }
 
   private boundedName(name: string | null | undefined): string {

@@ -1,27 +1,27 @@
 /**
- * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's port and `/graphql` path,
- * held to the same rules as HTTP: the gateway key at `connection_init` (else close 4403), the
- * same parse, validation and cost limits per subscribe, and a cap on subscriptions per socket.
+ * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's port and `/graphql` path: a
+ * thin adapter from graphql-ws's hooks to the operation pipeline, which parses, validates,
+ * limits, executes, masks, logs and counts exactly as it does for HTTP. What is the socket's own:
+ * the gateway key at `connection_init` (else close 4403) and MAX_SUBSCRIPTIONS_PER_SOCKET.
  */
 import type { Server } from 'node:http';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GatewayContext } from '../graphql/context.js';
-import type { Logger } from '../logger.js';
 import type { KeyCheck } from './auth.js';
-import { costError, operationCost, type OperationLimits } from './limits.js';
-import type { Metrics } from './metrics.js';
+import { limitExceeded } from './limits.js';
+import type { Operation, Pipeline } from './pipeline/index.js';
 
 export interface WebSocketOptions {
   readonly schema: GraphQLSchema;
+  readonly pipeline: Pipeline;
   readonly context: () => GatewayContext;
   readonly connectionInitWaitTimeoutMs: number;
   readonly keyCheck: KeyCheck;
-  readonly limits: OperationLimits & { readonly maxSubscriptionsPerSocket: number };
-  readonly validationRules: readonly ValidationRule[];
-  readonly metrics: Metrics;
-  readonly logger: Logger;
+  readonly maxSubscriptionsPerSocket: number;
+  /** Frames larger than this close the socket (1009) before anything parses them. */
+  readonly maxPayloadBytes: number;
 }
 
 export interface WebSocketHandle {
@@ -29,48 +29,39 @@ export interface WebSocketHandle {
   dispose(): Promise<void>;
 }
 
-const limitError = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
-
-const asValidationError = (error: GraphQLError): GraphQLError =>
-  new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
-
 export function attachWebSocketServer(httpServer: Server, options: WebSocketOptions): WebSocketHandle {
-  const { schema, limits } = options;
-  const rules = [...specifiedRules, ...options.validationRules];
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.maxTokens * 64 });
+  const { schema, pipeline, maxSubscriptionsPerSocket } = options;
+  /** graphql-ws hands the arguments onSubscribe returned to execute/subscribe: that is how they find their operation. */
+  const operations = new WeakMap<ExecutionArgs, Operation>();
+  const run = (args: ExecutionArgs) => {
+    const operation = operations.get(args);
+    if (!operation) throw new Error('execution arguments that did not come from onSubscribe');
+    // The pipeline's results are formatted already; graphql-ws sends them as they are (see onNext).
+    return operation.execute(args.contextValue) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>;
+  };
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes });
   const cleanup = useServer(
     {
       schema,
       connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
       // false → graphql-ws closes the socket with 4403 Forbidden.
       onConnect: (ctx) => options.keyCheck(ctx.connectionParams?.authorization),
-      onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
-        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
-          return limitError(`At most ${limits.maxSubscriptionsPerSocket} subscriptions per connection (MAX_SUBSCRIPTIONS_PER_SOCKET).`, 'TOO_MANY_SUBSCRIPTIONS');
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        const operation = pipeline.begin({ transport: 'ws', request: payload });
+        // graphql-ws has registered this subscription already: more than the cap means one too many.
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
+          return operation.refuse(limitExceeded('MAX_SUBSCRIPTIONS_PER_SOCKET', maxSubscriptionsPerSocket, 'This connection has as many subscriptions as it may hold'));
         }
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: limits.maxTokens });
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('The query could not be parsed.')];
-        }
-        const errors = validate(schema, document, rules);
-        // Same code as Apollo gives these errors over HTTP.
-        if (errors.length > 0) return errors.map(asValidationError);
-        const variables = payload.variables ?? {};
-        const tooCostly = costError(operationCost(schema, document, variables, payload.operationName ?? undefined), limits);
-        if (tooCostly) return [tooCostly];
-        const operation = getOperationAST(document, payload.operationName);
-        options.metrics.recordOperation(operation?.name?.value, operation?.operation ?? 'unknown', 'success');
-        options.logger.debug({ subscriptionId: id, operationName: operation?.name?.value ?? null }, 'subscribe');
-        return {
-          schema,
-          document,
-          variableValues: variables,
-          operationName: payload.operationName ?? null,
-          contextValue: options.context(),
-        };
+        const prepared = await operation.prepare();
+        if (!prepared.ok) return prepared.errors;
+        const args: ExecutionArgs = { schema, document: prepared.document, operationName: payload.operationName ?? null, variableValues: operation.variables, contextValue: options.context() };
+        operations.set(args, operation);
+        return args;
       },
+      execute: run,
+      subscribe: run,
+      // Already masked by the pipeline: returning the result makes graphql-ws send it unchanged.
+      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
     },
     wsServer,
   );

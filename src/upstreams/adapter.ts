@@ -82,6 +82,11 @@ export interface ExecutionAdapter {
   readonly provider: Provider;
   /** The upstream's event stream, when it has one and streams are enabled (Polos, POLOS_MAX_STREAMS > 0). */
   readonly events?: EventStreamSource | undefined;
+  /**
+   * The upstream checks idempotency keys itself (Flowker): the key is passed through, and a
+   * start repeated with it returns the same execution. Others rely on the gateway's keys alone.
+   */
+  readonly nativeIdempotencyKeys?: boolean;
   /** The execution's current state, or null when the upstream says it does not exist. */
   fetchExecution(upstreamId: string): Promise<Execution | null>;
   /**

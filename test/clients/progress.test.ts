@@ -39,7 +39,7 @@ function execution(overrides: Partial<ExecutionView> = {}): ExecutionView {
     terminal: false,
     startedAt: '2026-03-17T14:35:00.000Z',
     completedAt: null,
-    durationMs: null,
+    durationSeconds: null,
     retryCount: null,
     progress: null,
     steps: [],
@@ -50,7 +50,7 @@ function execution(overrides: Partial<ExecutionView> = {}): ExecutionView {
   };
 }
 
-const steps = (...statuses: StepStatus[]) => statuses.map((status, index) => ({ number: index + 1, name: `step ${index + 1}`, status, error: null, durationMs: null }));
+const steps = (...statuses: StepStatus[]) => statuses.map((status, index) => ({ number: index + 1, name: `step ${index + 1}`, status, error: null, durationSeconds: null }));
 const nodes = (...statuses: StepStatus[]) => statuses.map((status, index) => ({ name: `node ${index + 1}`, status, error: null, isOutput: false }));
 const error = (code: string | undefined, message = 'upstream said no') => (code ? { message, extensions: { code } } : { message });
 
@@ -209,10 +209,12 @@ describe('fraction', () => {
 
 describe('formatting', () => {
   it.each([
-    [850, '850 ms'],
-    [12_500, '12.5 s'],
-    [200_000, '3 min 20 s'],
-  ])('formatDuration(%s) = %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+    [0.85, '850 ms'],
+    [12.5, '12.5 s'],
+    [200, '3 min 20 s'],
+    [5 * 3_600 + 12 * 60 + 7, '5 h 12 min'],
+    [300 * 86_400 + 4 * 3_600 + 59, '300 d 4 h'], // past what the 32-bit durationMs holds
+  ])('formatDuration(%s s) = %s', (seconds, text) => expect(formatDuration(seconds)).toBe(text));
 
   it('formatDuration(null) is null', () => expect(formatDuration(null)).toBeNull());
 

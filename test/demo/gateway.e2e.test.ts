@@ -10,8 +10,8 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { startDemoUpstreams, type DemoUpstreams } from '../../src/demo/upstreams.js';
 import { createLogger } from '../../src/logger.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
-import { graphql, type GraphQLResponse } from '../support/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import { graphql, startGatewayForTest, type GraphQLResponse } from '../support/gateway.js';
 import { record, sleep, type RecordedStream } from '../support/subscriptions.js';
 
 /** 20 nominal seconds in 1 s: long enough that a run outlives start and subscribe, even on a busy machine. */
@@ -29,7 +29,7 @@ interface Setup {
 async function setup(timeScale: number): Promise<Setup> {
   const demo = await startDemoUpstreams({ timeScale });
   const config = loadConfig({ ...demo.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', POLL_INTERVAL_MS: '20', POLL_MAX_INTERVAL_MS: '100' });
-  const gateway = await startGateway(config, { logger: createLogger('silent') });
+  const gateway = await startGatewayForTest(config, { logger: createLogger('silent') });
   // Connected up front (not lazily on the first subscribe, as test/support's client is), so that
   // no run is already far along when its stream's first snapshot arrives.
   let client: Client | undefined;

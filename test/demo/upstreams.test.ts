@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startDemoUpstreams, type DemoUpstreams } from '../../src/demo/upstreams.js';
 import { createLogger } from '../../src/logger.js';
-import { startGateway } from '../../src/server/gateway.js';
 import { FlowkerExecutionStatusBody, FlowkerResultsBody } from '../../src/upstreams/flowker/wire.js';
 import { PolosExecutionBody } from '../../src/upstreams/polos/wire.js';
 import { PromptLayerResultsBody } from '../../src/upstreams/promptlayer/wire.js';
-import { graphql, testEnv } from '../support/gateway.js';
+import { graphql, startGatewayForTest, testEnv } from '../support/gateway.js';
 
 const START = Date.parse('2026-05-01T12:00:00.000Z');
 const SCALE = 0.01;
@@ -319,7 +318,7 @@ it('plays the timelines on the real clock, scaled', async () => {
 
 it('lets the gateway query every demo execution', async () => {
   at(END);
-  const gateway = await startGateway(loadConfig({ ...testEnv({}), ...demo.env }), { logger: createLogger('silent') });
+  const gateway = await startGatewayForTest(loadConfig({ ...testEnv({}), ...demo.env }), { logger: createLogger('silent') });
   try {
     const response = await graphql(
       gateway.url,

@@ -172,7 +172,7 @@ describe('startExecution', () => {
       { big },
     );
     // The request body itself is over MAX_BODY_BYTES (1 MB): refused before parsing.
-    expect(huge).toMatchObject({ status: 413, errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    expect(huge).toMatchObject({ status: 413, errors: [{ extensions: { code: 'LIMIT_EXCEEDED', limit: 'MAX_BODY_BYTES' } }] });
     const justUnder = await startTestGateway({ flowker: flowker.baseUrl }, { MAX_BODY_BYTES: String(2 * 1024 * 1024) });
     try {
       const tooBig = await graphql(
@@ -189,13 +189,13 @@ describe('startExecution', () => {
       `mutation {
         shape: startExecution(input: { provider: FLOWKER, workflowId: "${WORKFLOW}", input: [1] }) { replayed }
         workflow: startExecution(input: { provider: FLOWKER, workflowId: "not-a-uuid" }) { replayed }
-        key: startExecution(input: { provider: POLOS, workflowId: "wf", idempotencyKey: "k" }) { replayed }
+        key: startExecution(input: { provider: POLOS, workflowId: "wf", idempotencyKey: "${'k'.repeat(256)}" }) { replayed }
       }`,
     );
     expect(small.errors!.map((e) => [e.path![0], e.extensions!.code])).toEqual([
       ['shape', 'BAD_USER_INPUT'],
       ['workflow', 'BAD_USER_INPUT'],
-      ['key', 'NOT_SUPPORTED'],
+      ['key', 'BAD_USER_INPUT'],
     ]);
     expect(flowker.count() + polos.count()).toBe(0);
   });

@@ -10,10 +10,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { polosStateBody, RETRY_TIMELINE, type PolosState } from '../support/polos-timeline.js';
-import { graphql, startTestGateway, testEnv } from '../support/gateway.js';
+import { graphql, startGatewayForTest, startTestGateway, testEnv } from '../support/gateway.js';
 import { eventually, record, type RecordedStream } from '../support/subscriptions.js';
 import { REDIS_URL, startRedisProxy, testKeyPrefix, type RedisProxy } from './redis-support.js';
 
@@ -212,7 +212,7 @@ describe('without Redis', () => {
     });
     const replicas = await Promise.all(
       [0, 1].map(() =>
-        startGateway(loadConfig(testEnv({ polos: polos.baseUrl }, replicaEnv(proxy.url))), { logger: createLogger('info', sink) }),
+        startGatewayForTest(loadConfig(testEnv({ polos: polos.baseUrl }, replicaEnv(proxy.url))), { logger: createLogger('info', sink) }),
       ),
     );
     started.push(...replicas);

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { TEST_KEYS, testEnv } from '../support/gateway.js';
+import { startGatewayForTest, TEST_KEYS, testEnv } from '../support/gateway.js';
 import {
   flowkerBody,
   httpRequest,
@@ -79,7 +79,7 @@ beforeAll(async () => {
       { GATEWAY_API_KEYS: GATEWAY_KEY, LOG_LEVEL: 'debug', POLL_INTERVAL_MS: '20', POLL_MAX_INTERVAL_MS: '40', WS_CONNECTION_INIT_TIMEOUT_MS: '2000' },
     ),
   );
-  gateway = await startGateway(config, { logger: createLogger('debug', { write: (line: string) => void logLines.push(line) }) });
+  gateway = await startGatewayForTest(config, { logger: createLogger('debug', { write: (line: string) => void logLines.push(line) }) });
 });
 
 afterAll(async () => {
@@ -160,20 +160,21 @@ describe('/metrics', () => {
     const before = await metrics();
     expect(m(before, 'live_subscriptions_active')).toBe(0);
     expect(m(before, 'live_pollers_active')).toBe(0);
-    const subscriptionsBefore = metricSum(before, 'graphql_operations_total', { type: 'subscription', outcome: 'success' });
+    const subscriptionsBefore = m(before, 'graphql_operations_total', { operation: 'Watch', type: 'subscription', outcome: 'success' });
     const client = wsClient(gateway.url, AUTH);
     const stream = record(client, `subscription Watch($id: ID!) { executionUpdated(id: $id) { status } }`, { id: `polos:${uuid(700)}` });
     await eventually(() => stream.events.length >= 1);
     const during = await metrics();
     expect(m(during, 'live_subscriptions_active')).toBe(1);
     expect(m(during, 'live_pollers_active')).toBe(1);
-    // (graphql-ws clients send no operationName, so the label is the payload's: "anonymous" here.)
-    expect(metricSum(during, 'graphql_operations_total', { type: 'subscription', outcome: 'success' })).toBe(subscriptionsBefore + 1);
+    // An operation is counted when it ends, with its outcome: a subscription when its stream does.
+    expect(metricSum(during, 'graphql_operations_total', { type: 'subscription' })).toBe(metricSum(before, 'graphql_operations_total', { type: 'subscription' }));
     stream.unsubscribe();
     await eventually(() => gateway.live.activePollers === 0);
     const after = await metrics();
     expect(m(after, 'live_subscriptions_active')).toBe(0);
     expect(m(after, 'live_pollers_active')).toBe(0);
+    expect(m(after, 'graphql_operations_total', { operation: 'Watch', type: 'subscription', outcome: 'success' })).toBe(subscriptionsBefore + 1);
 
     // A subscription that reaches a terminal state releases its gauges by itself.
     const finishing = record(client, `subscription { executionUpdated(id: "polos:${FINISHING}") { status } }`);

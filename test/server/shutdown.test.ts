@@ -6,12 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { graphql, TEST_KEYS } from '../support/gateway.js';
-import { openAckedSocket, polosBody, polosIdOf, uuid } from '../support/server-helpers.js';
+import { openAckedSocket, polosBody, polosIdOf, refused, uuid } from '../support/server-helpers.js';
 import { eventually, sleep } from '../support/subscriptions.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,15 +18,7 @@ const SLOW = uuid(1);
 const SLOW_MS = 1_200;
 const RUNNING = uuid(2);
 
-/**
- * main.ts imports src/demo/upstreams.ts statically; while that file is missing from the checkout
- * the process cannot even load, so the stub hook stands in for it (only then, see the hook).
- */
-const NODE_ARGS = [
-  '--import',
-  'tsx',
-  'src/main.ts',
-];
+const NODE_ARGS = ['--import', 'tsx', 'src/main.ts'];
 
 interface Spawned {
   readonly child: ChildProcess;
@@ -95,17 +86,6 @@ async function startProcess(polosUrl: string, extraEnv: Record<string, string> =
     exited,
   } as Spawned;
 }
-
-/** Whether a new TCP connection to the port is refused (true) or accepted (false). */
-const refused = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
 
 let polos: FakeUpstream;
 

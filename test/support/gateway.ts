@@ -2,7 +2,9 @@
 import { request } from 'undici';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Config } from '../../src/config.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway.js';
+import { differentialExecutor } from './differential.js';
 
 export const TEST_KEYS = {
   flowker: 'flowker-secret-key-123',
@@ -39,8 +41,12 @@ export function testEnv(upstreams: TestUpstreams, extra: Record<string, string> 
 }
 
 export async function startTestGateway(upstreams: TestUpstreams, extra: Record<string, string> = {}): Promise<Gateway> {
-  const config = loadConfig(testEnv(upstreams, extra));
-  return startGateway(config, { logger: createLogger('silent') });
+  return startGatewayForTest(loadConfig(testEnv(upstreams, extra)));
+}
+
+/** startGateway, executing every query and mutation on both executors (test/support/differential.ts). */
+export function startGatewayForTest(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  return startGateway(config, { logger: createLogger('silent'), executor: differentialExecutor, ...options });
 }
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {

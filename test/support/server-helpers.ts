@@ -4,6 +4,7 @@
  * bodies. Everything talks to real sockets.
  */
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import type { FakeHandler } from './fake-upstream.js';
@@ -45,6 +46,17 @@ export const healthyFlowker: FakeHandler = (request) => {
   const id = /^\/v1\/executions\/([^/]+)$/.exec(request.path)?.[1];
   return id ? { body: flowkerBody(id) } : { status: 404, body: { code: 'FLK-0500', title: 'Not Found', message: 'not found' } };
 };
+
+/** Whether a new TCP connection to the port is refused (true) or accepted (false). */
+export const refused = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
 
 /** `http://host:port/graphql` → `http://host:port`. */
 export const originOf = (graphqlUrl: string): string => graphqlUrl.replace(/\/graphql$/, '');

@@ -309,6 +309,51 @@ describe('UpstreamHttpClient: failures', () => {
   });
 });
 
+describe('UpstreamHttpClient: the deadline bounds time queued in the bulkhead', () => {
+  it('one connection, a hung upstream, a 1 s deadline: the queued caller is answered within ~1 s, without an attempt', async () => {
+    const server = await startServer(() => {}); // accepts requests, never answers
+    const attempts: string[] = [];
+    const breaker: string[] = [];
+    const http = client(server.origin, {
+      maxConnections: 1,
+      deadlineMs: 1_000,
+      attemptTimeoutMs: 5_000, // longer than the deadline: the deadline is what must bound the wait
+      maxAttempts: 1,
+      breakerThreshold: 2,
+      observer: { onAttempt: (event) => attempts.push(event.outcome), onBreakerStateChange: (_provider, state) => breaker.push(state) },
+    });
+    const started = Date.now();
+    const first = rejection(http.request(GET), 'UPSTREAM_TIMEOUT');
+    const queued = rejection(http.request(GET), 'UPSTREAM_TIMEOUT');
+    const queuedError = await queued;
+    const queuedAfter = Date.now() - started;
+    await first;
+
+    expect(queuedAfter).toBeLessThan(1_500); // generous: the deadline is 1 s
+    expect(queuedError.message).toContain('UPSTREAM_DEADLINE_MS (1000 ms)');
+    expect(queuedError.notSent).toBe(true);
+    // Only the first caller reached the upstream; the queued one was answered without an attempt,
+    // so its timeout did not count against the breaker (threshold 2: one failure leaves it closed).
+    expect(server.requests).toHaveLength(1);
+    expect(attempts).toEqual(['timeout']);
+    expect(breaker).toEqual([]);
+    expect(http.circuitState).toBe('closed');
+  });
+
+  it('the entry of a caller that gave up passes the freed slot on to the next one in the queue', async () => {
+    const server = await startServer((_req, res, index) => {
+      if (index > 0) send(res, 200, { index }); // the first request hangs
+    });
+    const http = client(server.origin, { maxConnections: 1, deadlineMs: 1_000, attemptTimeoutMs: 5_000, maxAttempts: 1 });
+    const first = rejection(http.request(GET), 'UPSTREAM_TIMEOUT');
+    await rejection(http.request(GET), 'UPSTREAM_TIMEOUT'); // gave up in the queue
+    const patient = http.request(GET); // queued behind the abandoned entry, with a fresh deadline
+    await first;
+    await expect(patient).resolves.toMatchObject({ status: 200, body: '{"index":1}' });
+    expect(server.requests).toHaveLength(2);
+  });
+});
+
 describe('UpstreamHttpClient: base URL and paths', () => {
   it.each(['/prefix', '/prefix/'])('a base URL with the path prefix %s keeps it', async (prefix) => {
     const server = await startServer((_req, res) => send(res, 200));

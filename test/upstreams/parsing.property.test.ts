@@ -63,11 +63,11 @@ function expectExecution(execution: Execution, provider: Provider): void {
     if (time !== null) expect(time).toMatch(ISO);
   }
   if (execution.progress !== null) {
-    expect(Number.isInteger(execution.progress.completed)).toBe(true);
-    expect(Number.isInteger(execution.progress.total)).toBe(true);
+    expectInt(execution.progress.completed);
+    expectInt(execution.progress.total);
   }
   if (execution.error !== null) expect(typeof execution.error.message).toBe('string');
-  if (execution.retryCount !== null) expect(Number.isInteger(execution.retryCount)).toBe(true);
+  if (execution.retryCount !== null) expectInt(execution.retryCount);
   for (const node of execution.nodes) {
     if (!isPrototypeKey(node.upstreamStatus)) expect(STEP_STATUSES).toContain(node.status);
     expect(typeof node.isOutput).toBe('boolean');
@@ -78,8 +78,15 @@ function expectExecution(execution: Execution, provider: Provider): void {
   expect(() => JSON.stringify(execution)).not.toThrow();
 }
 
+/** Served as GraphQL `Int`: an integer in the signed 32-bit range, or the field would fail to serialize. */
+function expectInt(value: number): void {
+  expect(Number.isInteger(value)).toBe(true);
+  expect(Math.abs(value)).toBeLessThanOrEqual(2 ** 31 - 1);
+}
+
 function expectDetails(details: ExecutionDetails): void {
   for (const step of details.steps) {
+    if (step.number !== null) expectInt(step.number);
     if (!isPrototypeKey(step.status)) expect(STEP_STATUSES).toContain(step.status);
     expect(typeof step.name).toBe('string');
     if (step.startedAt !== null) expect(step.startedAt).toMatch(ISO);
@@ -214,6 +221,8 @@ const timestamp = fc.oneof(
   fc.constantFrom('2026-03-17T14:35:00Z', '2026-02-24T10:00:00.123456+00:00', '2026-03-17T14:35:00.123456789Z', '', '<string>', 'soon', null),
   fc.string(),
 );
+/** Counts just past, and far past, what GraphQL's 32-bit `Int` holds. */
+const beyondInt32 = fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 2 ** 40, 22_351_557_705);
 const text = fc.oneof(fc.string(), fc.constantFrom('execution timeout', 'FLK-0504: node failed', 'boom', ''));
 const nullable = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null });
 /** Every key present most of the time; sometimes any of them missing. */
@@ -224,14 +233,14 @@ const flowkerStatusShape = shaped({
   executionId: field(fc.uuid(), fc.uuid().map((id) => id.toUpperCase()), fc.string()),
   workflowId: field(nullable(fc.uuid())),
   status: field(fc.constantFrom('pending', 'running', 'completed', 'failed'), fc.string()),
-  currentStepNumber: field(nullable(fc.integer({ min: -1, max: 50 }))),
-  totalSteps: field(nullable(fc.integer({ min: 0, max: 50 }))),
+  currentStepNumber: field(nullable(fc.integer({ min: -1, max: 50 })), beyondInt32),
+  totalSteps: field(nullable(fc.integer({ min: 0, max: 50 })), beyondInt32),
   startedAt: field(timestamp),
   completedAt: field(timestamp),
   errorMessage: field(nullable(text)),
 });
 const flowkerStepShape = shaped({
-  stepNumber: field(nullable(fc.integer({ min: 0, max: 50 }))),
+  stepNumber: field(nullable(fc.integer({ min: 0, max: 50 })), beyondInt32),
   stepName: field(fc.string()),
   nodeId: field(nullable(fc.string())),
   status: field(fc.constantFrom('running', 'completed', 'failed', 'skipped'), fc.string()),
@@ -271,7 +280,7 @@ const polosExecutionShape = shaped({
   payload: json,
   result: json,
   error: field(nullable(text)),
-  retry_count: field(fc.integer({ min: -1, max: 5 })),
+  retry_count: field(fc.integer({ min: -1, max: 5 }), beyondInt32),
   started_at: field(timestamp),
   completed_at: field(timestamp),
   cancelled_at: field(timestamp),
@@ -381,8 +390,34 @@ describe('parseJsonLossless', () => {
     expect(parseJsonLossless(JSON.stringify(value))).toEqual(value);
   });
 
-  it.each(['', '{', 'undefined', "{'a':1}", '{"a":1,}', 'NaN', '[1,]', '{"a":1,"a":2}'])('rejects %j with an exception (parseBody maps it)', (textBody) => {
+  it.each(['', '{', 'undefined', "{'a':1}", '{"a":1,}', 'NaN', '[1,]', '[012345678901234567]', '[-012345678901234567]'])('rejects %j with an exception (parseBody maps it)', (textBody) => {
     expect(() => parseJsonLossless(textBody)).toThrow();
+  });
+
+  it('reads a duplicate key as JSON.parse does (the last one wins; RFC 8259 leaves it to the parser)', () => {
+    expect(parseJsonLossless('{"a":1,"a":2}')).toEqual({ a: 2 });
+    expect(parseJsonLossless('{"a":1,"a":12345678901234567890}')).toEqual({ a: '12345678901234567890' });
+  });
+
+  it('leaves digits inside strings alone, escaped quotes included', () => {
+    const value = { s: '12345678901234567890', t: 'say \\"12345678901234567890\\" twice', u: ['x', '99999999999999999'] };
+    expect(parseJsonLossless(JSON.stringify(value))).toEqual(value);
+    expect(parseJsonLossless('{"s":"a\\\\","n":12345678901234567890}')).toEqual({ s: 'a\\', n: '12345678901234567890' });
+  });
+
+  it('property: any JSON value with big integers parses like JSON.parse, but for the unsafe integers kept exact', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }).filter((value) => !/\d{16}/.test(JSON.stringify(value))), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), (value, big) => {
+        const digits = big.toString();
+        const safe = big >= BigInt(-Number.MAX_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER);
+        expect(parseJsonLossless(`{"value":${JSON.stringify(value)},"big":${digits},"text":"${digits}"}`)).toEqual({
+          value: JSON.parse(JSON.stringify(value)),
+          big: safe ? Number(digits) : digits,
+          text: digits,
+        });
+      }),
+      { numRuns: 1_000 },
+    );
   });
 
   it('property: safe integers come back as numbers, unsafe ones as exact decimal strings', () => {

@@ -46,7 +46,7 @@ function facts(execution: ExecutionView): HTMLElement {
     ['Reason', execution.statusReason],
     ['Started', execution.startedAt && new Date(execution.startedAt).toLocaleString()],
     ['Completed', execution.completedAt && new Date(execution.completedAt).toLocaleString()],
-    ['Duration', formatDuration(execution.durationMs)],
+    ['Duration', formatDuration(execution.durationSeconds)],
     ['Retries', execution.retryCount ? String(execution.retryCount) : null],
   ];
   return h('dl', { class: 'facts' }, ...rows.filter(([, value]) => value).flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
@@ -54,7 +54,7 @@ function facts(execution: ExecutionView): HTMLElement {
 
 function itemList(execution: ExecutionView): HTMLElement | null {
   const steps = execution.steps.map((step) =>
-    h('li', { 'data-testid': 'item' }, badge(step.status), h('span', { class: 'item-name' }, `${step.number ?? '·'}. ${step.name}`), step.durationMs === null ? null : h('span', { class: 'muted' }, formatDuration(step.durationMs)), step.error ? h('div', { class: 'item-error' }, step.error) : null),
+    h('li', { 'data-testid': 'item' }, badge(step.status), h('span', { class: 'item-name' }, `${step.number ?? '·'}. ${step.name}`), step.durationSeconds === null ? null : h('span', { class: 'muted' }, formatDuration(step.durationSeconds)), step.error ? h('div', { class: 'item-error' }, step.error) : null),
   );
   const nodes = execution.nodes.map((node) =>
     h('li', { 'data-testid': 'item' }, badge(node.status), h('span', { class: 'item-name' }, node.name), node.isOutput ? h('span', { class: 'muted' }, 'output') : null, node.error ? h('div', { class: 'item-error' }, node.error) : null),

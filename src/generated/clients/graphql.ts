@@ -65,7 +65,7 @@ export type ExecutionProgressSubscriptionVariables = Exact<{
 }>;
 
 
-export type ExecutionProgressSubscription = { readonly executionUpdated: { readonly id: string, readonly provider: Provider, readonly upstreamId: string, readonly workflowId: string | null, readonly status: ExecutionStatus, readonly statusReason: ExecutionStatusReason | null, readonly upstreamStatus: string | null, readonly terminal: boolean, readonly startedAt: string | null, readonly completedAt: string | null, readonly durationMs: number | null, readonly retryCount: number | null, readonly output: unknown, readonly progress: { readonly completed: number, readonly total: number } | null, readonly steps: ReadonlyArray<{ readonly number: number | null, readonly name: string, readonly status: StepStatus, readonly error: string | null, readonly durationMs: number | null }>, readonly nodes: ReadonlyArray<{ readonly name: string, readonly status: StepStatus, readonly error: string | null, readonly isOutput: boolean }>, readonly error: { readonly code: string | null, readonly message: string } | null } };
+export type ExecutionProgressSubscription = { readonly executionUpdated: { readonly id: string, readonly provider: Provider, readonly upstreamId: string, readonly workflowId: string | null, readonly status: ExecutionStatus, readonly statusReason: ExecutionStatusReason | null, readonly upstreamStatus: string | null, readonly terminal: boolean, readonly startedAt: string | null, readonly completedAt: string | null, readonly durationSeconds: number | null, readonly retryCount: number | null, readonly output: unknown, readonly progress: { readonly completed: number, readonly total: number } | null, readonly steps: ReadonlyArray<{ readonly number: number | null, readonly name: string, readonly status: StepStatus, readonly error: string | null, readonly durationSeconds: number | null }>, readonly nodes: ReadonlyArray<{ readonly name: string, readonly status: StepStatus, readonly error: string | null, readonly isOutput: boolean }>, readonly error: { readonly code: string | null, readonly message: string } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -99,7 +99,7 @@ export const ExecutionProgressDocument = new TypedDocumentString(`
     terminal
     startedAt
     completedAt
-    durationMs
+    durationSeconds
     retryCount
     progress {
       completed
@@ -110,7 +110,7 @@ export const ExecutionProgressDocument = new TypedDocumentString(`
       name
       status
       error
-      durationMs
+      durationSeconds
     }
     nodes {
       name

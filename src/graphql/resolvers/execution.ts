@@ -2,8 +2,9 @@
 import { durationMs, isTerminal, type Execution } from '../../domain/execution.js';
 import { GatewayError } from '../../domain/errors.js';
 import { formatGlobalId } from '../../domain/ids.js';
-import type { ExecutionResolvers, Provider } from '../../generated/graphql.js';
+import type { ExecutionResolvers, Provider, StepResultResolvers } from '../../generated/graphql.js';
 import type { GatewayContext } from '../context.js';
+import { durationMsField, durationSecondsField } from './durations.js';
 
 /** Steps and output cost a second call for some providers: made only when selected. */
 const details = (execution: Execution, context: GatewayContext) =>
@@ -17,7 +18,8 @@ export const executionResolvers: ExecutionResolvers = {
   id: (execution) => formatGlobalId(execution),
   provider: (execution) => execution.provider.toUpperCase() as Provider,
   terminal: (execution) => isTerminal(execution),
-  durationMs: (execution) => durationMs(execution),
+  durationMs: (execution) => durationMsField(durationMs(execution)),
+  durationSeconds: (execution) => durationSecondsField(durationMs(execution)),
   output: async (execution, _args, context) => (await details(execution, context))?.output ?? null,
   steps: async (execution, _args, context) => (await details(execution, context))?.steps ?? [],
   parent: (execution, _args, context) => related(execution, execution.parentId, context),
@@ -34,3 +36,8 @@ export const executionResolvers: ExecutionResolvers = {
 };
 
 const MAX_CHILDREN_SCAN = 500;
+
+export const stepResultResolvers: StepResultResolvers = {
+  durationMs: (step) => durationMsField(step.durationMs),
+  durationSeconds: (step) => durationSecondsField(step.durationMs),
+};

@@ -9,7 +9,6 @@ import { parseGlobalId, type ExecutionRef, type Provider } from '../../domain/id
 import type { SubscriptionResolvers } from '../../generated/graphql.js';
 import type { LiveEvent } from '../../live/events.js';
 import type { GatewayContext } from '../context.js';
-import { checkIdCount } from './ids.js';
 
 function checkedRef(id: string, context: GatewayContext): ExecutionRef {
   const ref = parseGlobalId(id);
@@ -33,7 +32,7 @@ export const subscriptionResolvers: SubscriptionResolvers = {
   },
   executionsUpdated: {
     subscribe: (_root, { ids }, context) =>
-      context.live.watchMany(checkIdCount(ids, context).map((id) => checkedRef(id, context))) as AsyncIterableIterator<never>,
+      context.live.watchMany(ids.map((id) => checkedRef(id, context))) as AsyncIterableIterator<never>,
     resolve: (event: LiveEvent) => toExecution(event),
   },
 };

@@ -21,6 +21,7 @@ const LIST_STATUS: Partial<Record<ExecutionStatus, string>> = { PENDING: 'pendin
 
 export class FlowkerAdapter extends HttpExecutionAdapter {
   readonly provider = 'flowker' as const;
+  readonly nativeIdempotencyKeys = true;
 
   async fetchExecution(upstreamId: string): Promise<Execution | null> {
     const response = await this.http.request({ path: `/v1/executions/${upstreamId}`, endpoint: 'execution' });

@@ -1,5 +1,6 @@
 /** Flowker's response bodies, as documented (docs.lerian.studio) and as its v1.0.2 code writes them. */
 import { z } from 'zod';
+import { int32Count } from '../wire.js';
 
 const nullableString = z.string().nullish();
 
@@ -7,8 +8,8 @@ export const FlowkerExecutionStatusBody = z.object({
   executionId: z.string(),
   workflowId: nullableString,
   status: z.string(),
-  currentStepNumber: z.number().int().nullish(),
-  totalSteps: z.number().int().nullish(),
+  currentStepNumber: int32Count.nullish(),
+  totalSteps: int32Count.nullish(),
   startedAt: nullableString,
   completedAt: nullableString,
   errorMessage: nullableString,
@@ -16,13 +17,14 @@ export const FlowkerExecutionStatusBody = z.object({
 export type FlowkerExecutionStatusBody = z.infer<typeof FlowkerExecutionStatusBody>;
 
 export const FlowkerStepResult = z.object({
-  stepNumber: z.number().int().nullish(),
+  stepNumber: int32Count.nullish(),
   stepName: z.string(),
   nodeId: nullableString,
   status: z.string(),
   output: z.unknown().optional(),
   errorMessage: nullableString,
   executedAt: nullableString,
+  /** Any length: served as `durationSeconds`, and as a saturated `durationMs` (see schema/). */
   durationMs: z.number().nullish(),
 });
 export type FlowkerStepResult = z.infer<typeof FlowkerStepResult>;

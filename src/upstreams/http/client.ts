@@ -6,6 +6,7 @@
  * *means* (Flowker 422 FLK-0502, PromptLayer 202, Polos' empty 500) is left to the adapters:
  * every response the client does not treat as a failure is handed back to them.
  */
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BulkheadPolicy,
@@ -85,6 +86,14 @@ export interface UpstreamResponse {
   readonly body: string;
 }
 
+/**
+ * The least time an attempt is started with (half the deadline when that is shorter). A caller
+ * whose deadline leaves less (spent queued behind busy connections, or in back-off) is answered
+ * at once instead: an attempt with a few milliseconds left could only time out, and its timeout
+ * would count against the circuit breaker.
+ */
+const MIN_ATTEMPT_MS = 50;
+
 /** Thrown inside an attempt to mark it retryable; never escapes the client. */
 class RetryableFailure extends Error {
   constructor(
@@ -102,6 +111,7 @@ export class UpstreamHttpClient {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly bulkhead: BulkheadPolicy;
   private readonly retryBudget = new RetryBudget();
+  private readonly minAttemptMs: number;
   /** Credential values, scrubbed from bodies so that an upstream echoing them cannot leak them. */
   private readonly secrets: readonly string[];
 
@@ -111,6 +121,7 @@ export class UpstreamHttpClient {
     const base = new URL(options.baseUrl);
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
     this.secrets = credentialValues(options.headers);
+    this.minAttemptMs = Math.min(MIN_ATTEMPT_MS, options.deadlineMs / 2);
     this.pool = new Pool(base.origin, {
       connections: options.maxConnections,
       pipelining: 1,
@@ -151,9 +162,15 @@ export class UpstreamHttpClient {
         // An upstream that asks for a longer pause than we are willing to wait gets it: no early retry.
         const waitTooLong = error.retryAfterMs !== null && error.retryAfterMs > this.options.maxRetryAfterMs;
         const mayRetry =
-          idempotent && !waitTooLong && attempt < this.options.maxAttempts && Date.now() + delay < deadline && this.retryBudget.tryWithdraw();
+          idempotent &&
+          !waitTooLong &&
+          attempt < this.options.maxAttempts &&
+          Date.now() + delay + this.minAttemptMs < deadline &&
+          this.retryBudget.tryWithdraw();
         if (!mayRetry) throw error.error;
         await sleep(delay);
+        // A back-off that overran (a busy event loop) leaves no time for another attempt: report the real failure.
+        if (deadline - Date.now() < this.minAttemptMs) throw error.error;
       }
     }
   }
@@ -164,12 +181,53 @@ export class UpstreamHttpClient {
 
   /** One attempt, behind the circuit breaker and the bulkhead. */
   private guardedAttempt(request: RequestOptions, method: 'GET' | 'POST', deadline: number): Promise<UpstreamResponse> {
-    return this.breaker.execute(() => this.bulkhead.execute(() => this.attempt(request, method, deadline)));
+    return this.breaker.execute(() => this.withinDeadline(deadline, () => this.attempt(request, method, deadline)));
+  }
+
+  /**
+   * Runs `attempt` in the bulkhead, but waits for a free connection only as long as the deadline
+   * allows: time queued counts against UPSTREAM_DEADLINE_MS like any other. A caller that gives
+   * up leaves its queue entry behind; when that entry's turn comes it returns at once, without
+   * an attempt, and the slot passes to the next caller (cockatiel hands a freed slot to one entry).
+   */
+  private withinDeadline<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
+    const patience = deadline - Date.now() - this.minAttemptMs;
+    if (patience <= 0) return Promise.reject(this.deadlineSpent());
+    if (this.bulkhead.executionSlots > 0) return this.bulkhead.execute(attempt);
+    return new Promise<T>((resolve, reject) => {
+      let waiting = true;
+      const giveUp = setTimeout(() => {
+        waiting = false;
+        reject(this.deadlineSpent());
+      }, patience);
+      this.bulkhead
+        .execute(async () => {
+          if (!waiting) return;
+          waiting = false;
+          clearTimeout(giveUp);
+          await attempt().then(resolve, reject);
+        })
+        .catch((error: unknown) => {
+          clearTimeout(giveUp);
+          reject(error); // the queue is full: BulkheadRejectedError
+        });
+    });
+  }
+
+  private deadlineSpent(): GatewayError {
+    const name = providerName(this.provider);
+    return new GatewayError(
+      'UPSTREAM_TIMEOUT',
+      `${name} did not answer in time: the call waited for a free connection until its UPSTREAM_DEADLINE_MS (${this.options.deadlineMs} ms) was spent.`,
+      this.provider,
+      { notSent: true },
+    );
   }
 
   private async attempt(request: RequestOptions, method: 'GET' | 'POST', deadline: number): Promise<UpstreamResponse> {
     const started = performance.now();
-    const remaining = Math.max(1, deadline - Date.now());
+    // withinDeadline() left at least minAttemptMs; timer drift must not shrink it to nothing.
+    const remaining = Math.max(this.minAttemptMs, deadline - Date.now());
     let outcome = 'error';
     // Not AbortSignal.timeout(): that timer cannot be cancelled, so every attempt would leave one
     // behind that fires (and builds a DOMException) seconds after the answer. Same reason, cleared.
@@ -243,8 +301,8 @@ export class UpstreamHttpClient {
       error instanceof undiciErrors.ConnectTimeoutError ||
       (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'));
     const gatewayError = timedOut
-      ? new GatewayError('UPSTREAM_TIMEOUT', `${name} did not answer in time.`, this.provider)
-      : new GatewayError('UPSTREAM_UNAVAILABLE', `${name} could not be reached (${errorCode(error)}).`, this.provider);
+      ? new GatewayError('UPSTREAM_TIMEOUT', `${name} did not answer in time.`, this.provider, { notSent: error instanceof undiciErrors.ConnectTimeoutError })
+      : new GatewayError('UPSTREAM_UNAVAILABLE', `${name} could not be reached (${errorCode(error)}).`, this.provider, { notSent: neverConnected(error) });
     return new RetryableFailure(gatewayError);
   }
 
@@ -252,10 +310,10 @@ export class UpstreamHttpClient {
     if (error instanceof GatewayError) return error;
     const name = providerName(this.provider);
     if (isBrokenCircuitError(error)) {
-      return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} is failing; the gateway is not calling it for now (circuit open).`, this.provider);
+      return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} is failing; the gateway is not calling it for now (circuit open).`, this.provider, { notSent: true });
     }
     if (isBulkheadRejectedError(error)) {
-      return new GatewayError('UPSTREAM_UNAVAILABLE', `Too many requests to ${name} are queued in the gateway.`, this.provider);
+      return new GatewayError('UPSTREAM_UNAVAILABLE', `Too many requests to ${name} are queued in the gateway.`, this.provider, { notSent: true });
     }
     return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} call failed.`, this.provider, { cause: error });
   }
@@ -280,23 +338,23 @@ export class UpstreamHttpClient {
 export const providerName = (provider: Provider): string =>
   ({ flowker: 'Flowker', promptlayer: 'PromptLayer', polos: 'Polos' })[provider];
 
-/** Reads a body, giving up (and closing the socket) as soon as it exceeds the cap. */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number, provider: Provider): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
+/**
+ * Reads a body, giving up (and closing the socket) as soon as it exceeds the cap. With 'data'
+ * events rather than `for await`: a stream's async iterator costs several promises per call.
+ */
+function readCapped(body: Readable, maxBytes: number, provider: Provider): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
       body.destroy();
-      throw new GatewayError(
-        'UPSTREAM_BAD_RESPONSE',
-        `${providerName(provider)} sent a response larger than ${maxBytes} bytes.`,
-        provider,
-      );
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
+      reject(new GatewayError('UPSTREAM_BAD_RESPONSE', `${providerName(provider)} sent a response larger than ${maxBytes} bytes.`, provider));
+    });
+    body.once('error', reject);
+    body.once('end', () => resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8')));
+  });
 }
 
 /** Header values, and the token of `Bearer <token>`, long enough that scrubbing them cannot mangle a body. */
@@ -318,6 +376,10 @@ export function parseRetryAfter(header: string | string[] | undefined): number |
 function transportOutcome(error: unknown): string {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name.includes('Timeout')) ? 'timeout' : 'network_error';
 }
+
+/** Failures that happen before a connection exists: the request certainly never reached the upstream. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const neverConnected = (error: unknown): boolean => NOT_CONNECTED.has(errorCode(error));
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;

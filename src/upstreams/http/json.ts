@@ -2,7 +2,6 @@
  * Parsing and validating upstream bodies, shared by the adapters so that every shape error
  * becomes the same UPSTREAM_BAD_RESPONSE, named after its provider, and never a crash.
  */
-import { isInteger, isSafeNumber, parse as parseLossless } from 'lossless-json';
 import type { z } from 'zod';
 import { GatewayError } from '../../domain/errors.js';
 import { normalizeUpstreamId, type Provider } from '../../domain/ids.js';
@@ -11,9 +10,27 @@ import { providerName, type UpstreamResponse } from './client.js';
 /**
  * JSON.parse, except that integers too large for a double are kept as decimal strings instead
  * of being silently rounded (PromptLayer ids are int64; outputs may hold any number).
+ *
+ * Only an integer literal of 16 digits or more can exceed 2^53, and most bodies have none: for
+ * those this is JSON.parse itself (V8's native parser; every upstream call goes through here).
+ * Otherwise each such literal that is unsafe is quoted before JSON.parse reads the text: strings
+ * are matched first, so digits inside them are never touched, and a literal JSON.parse would
+ * refuse (a leading zero) is left for it to refuse.
  */
 export function parseJsonLossless(text: string): unknown {
-  return parseLossless(text, null, (digits) => (isInteger(digits) && !isSafeNumber(digits) ? digits : Number(digits)));
+  return JSON.parse(MAY_BE_UNSAFE.test(text) ? text.replace(STRING_OR_LONG_INTEGER, quoteUnsafe) : text);
+}
+
+const MAY_BE_UNSAFE = /\d{16}/;
+/** A JSON string, or an integer literal of 16+ digits (not part of a fraction or an exponent). */
+const STRING_OR_LONG_INTEGER = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?[1-9]\d{15,}(?![\d.eE])/g;
+const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);
+
+function quoteUnsafe(token: string): string {
+  if (token.startsWith('"')) return token;
+  const digits = token.startsWith('-') ? token.slice(1) : token;
+  const safe = digits.length < MAX_SAFE_DIGITS.length || (digits.length === MAX_SAFE_DIGITS.length && digits <= MAX_SAFE_DIGITS);
+  return safe ? token : `"${token}"`;
 }
 
 export function parseBody<Schema extends z.ZodType>(

@@ -43,9 +43,8 @@ export class PolosAdapter extends HttpExecutionAdapter {
     return toExecution(upstreamId, parseBody('polos', response, PolosExecutionBody, 'execution response'));
   }
 
-  /** Not retried: Polos has no idempotency key, so a retried run could run twice. */
-  async startExecution({ workflowId, input, idempotencyKey }: StartRequest): Promise<StartResult> {
-    if (idempotencyKey !== null) throw notSupported('polos', 'idempotency keys');
+  /** Not retried: Polos has no idempotency key, so a retried run could run twice (the gateway's idempotency keys: src/executions/idempotency.ts). */
+  async startExecution({ workflowId, input }: StartRequest): Promise<StartResult> {
     const response = await this.http.request({
       method: 'POST',
       path: `/api/v1/workflows/${encodeURIComponent(workflowId)}/run`,

@@ -1,5 +1,6 @@
 /** Polos' `ExecutionResponse` (orchestrator `api/executions/handlers.rs`). */
 import { z } from 'zod';
+import { int32Count } from '../wire.js';
 
 const nullableString = z.string().nullish();
 
@@ -11,7 +12,7 @@ export const PolosExecutionBody = z.object({
   payload: z.unknown().optional(),
   result: z.unknown().optional(),
   error: nullableString,
-  retry_count: z.number().int(),
+  retry_count: int32Count,
   started_at: nullableString,
   completed_at: nullableString,
   cancelled_at: nullableString,

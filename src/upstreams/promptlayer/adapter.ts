@@ -4,7 +4,7 @@
  * validation error, unlike Flowker's.
  */
 import type { Execution } from '../../domain/execution.js';
-import { HttpExecutionAdapter, notSupported, type StartRequest, type StartResult } from '../adapter.js';
+import { HttpExecutionAdapter, type StartRequest, type StartResult } from '../adapter.js';
 import { jsonObjectInput, parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
 import { startedExecution, toExecution } from './mapping.js';
 import { PromptLayerCallbackBody, PromptLayerResultsBody, PromptLayerRunBody } from './wire.js';
@@ -27,9 +27,8 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
     return toExecution(upstreamId, response.status, parseBody('promptlayer', response, PromptLayerResultsBody, 'results response'));
   }
 
-  /** Not retried: PromptLayer has no idempotency key, so a retried run could run twice. */
-  async startExecution({ workflowId, input, idempotencyKey, callbackUrl }: StartRequest): Promise<StartResult> {
-    if (idempotencyKey !== null) throw notSupported('promptlayer', 'idempotency keys');
+  /** Not retried: PromptLayer has no idempotency key, so a retried run could run twice (the gateway's idempotency keys: src/executions/idempotency.ts). */
+  async startExecution({ workflowId, input, callbackUrl }: StartRequest): Promise<StartResult> {
     const response = await this.http.request({
       method: 'POST',
       path: `/workflows/${encodeURIComponent(workflowId)}/run`,

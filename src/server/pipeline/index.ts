@@ -1,0 +1,384 @@
+/**
+ * The operation pipeline: every per-operation concern of the gateway, written once and used by
+ * every transport (HTTP through Apollo Server, WebSocket through graphql-ws, and whatever comes
+ * next). Phases, one module each, in this order:
+ *
+ *   plugins' resolveDocument → parse.ts (MAX_TOKENS) → validate.ts (graphql-js rules, MAX_DEPTH,
+ *   MAX_ALIASES, MAX_DIRECTIVES, INTROSPECTION) → operation resolution → cost.ts (MAX_COST,
+ *   MAX_IDS_PER_CALL) → execute.ts (graphql-jit, graphql-js fallback) → mask.ts (error ids)
+ *
+ * Parsing, validation, cost and compilation are remembered per document text / DocumentNode, so
+ * a repeated operation only executes. The request context (request id, upstream calls), the log
+ * line (plugins/log-line.ts) and metrics (plugins/metrics.ts) hang off the same operation object.
+ *
+ * How a transport plugs in (see src/server/apollo-transport.ts and src/server/websocket.ts):
+ *
+ *   const operation = pipeline.begin({ transport: 'sse', request: { query, operationName, variables, extensions } });
+ *   const prepared = await operation.prepare();
+ *   if (!prepared.ok) → send prepared.errors (client-safe GraphQLErrors; the operation has ended, as refused)
+ *   const result = await operation.execute(contextValue);
+ *   → an ExecutionResult with masked errors, or (subscriptions) an AsyncIterable of them that ends
+ *     the operation when it finishes or is returned; send it as the wire wants it
+ *
+ * and `operation.refuse(error)` for a refusal of its own (a per-socket cap). A transport never
+ * masks, logs or counts: ending the operation does that, the same way for all. Libraries with
+ * graphql-ws's hook shape (graphql-ws, graphql-sse) wire up as websocket.ts does: `onSubscribe`
+ * begins and prepares, their `execute`/`subscribe` options call `operation.execute`, and `onNext`
+ * returns the (already masked) result unchanged.
+ *
+ * How a plugin plugs in: an entry in `plugins` (small and named, like plugins/*.ts):
+ *
+ *   { name, resolveDocument?(operation), onOperation?(operation) → { onPrepared?, onResult?, onEnd? } }
+ *
+ * `resolveDocument` runs before parsing and may return the document text (a persisted-document id
+ * in `operation.request.extensions` → its text) or a GraphQLError to refuse; `onOperation` runs
+ * when an operation begins (a tracing plugin starts its span there and ends it in `onEnd`, where
+ * the outcome, errors, failures and events are known).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  getOperationAST,
+  GraphQLError,
+  type DocumentNode,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationTypeNode,
+} from 'graphql';
+import type { OperationLimits } from '../limits.js';
+import { requestContext, type RequestFacts } from '../request-context.js';
+import { createCostCheck, type CostCheck } from './cost.js';
+import { createExecutor, type Executor, type ExecutorFactory, type ExecutorName } from './execute.js';
+import { maskError, type Failure } from './mask.js';
+import { createParser, type Parsed } from './parse.js';
+import { createValidator } from './validate.js';
+
+export type { Executor, ExecutorFactory, ExecutorName } from './execute.js';
+export type { Failure } from './mask.js';
+
+/** Where an operation came from; a label in logs and metrics. */
+export type Transport = 'http' | 'ws' | 'sse';
+
+/** The GraphQL request as every transport receives it (GraphQL over HTTP's request parameters). */
+export interface OperationRequest {
+  readonly query?: unknown;
+  readonly operationName?: unknown;
+  readonly variables?: unknown;
+  readonly extensions?: unknown;
+}
+
+export type Outcome = 'success' | 'error' | 'refused';
+
+export interface OperationHooks {
+  /** The document is valid and the operation known (`operationName`, `operationType`, `document`). */
+  onPrepared?(): void;
+  /** A result (a subscription event) is about to be sent, its errors masked. */
+  onResult?(result: FormattedExecutionResult): void;
+  /** Once per operation, refused, answered or stream finished: everything about it is known. */
+  onEnd?(): void;
+}
+
+export interface PipelinePlugin {
+  readonly name: string;
+  /** Before parsing: the document text for this request (undefined: the request's own `query`), or a refusal. */
+  resolveDocument?(operation: Operation): string | GraphQLError | undefined | Promise<string | GraphQLError | undefined>;
+  onOperation?(operation: Operation): OperationHooks | void;
+}
+
+export interface PipelineOptions {
+  readonly schema: GraphQLSchema;
+  readonly limits: OperationLimits;
+  readonly introspection: boolean;
+  /** graphql-jit (default), graphql-js, or an executor of the caller's; the differential test runs both. */
+  readonly executor?: ExecutorName | ExecutorFactory;
+  readonly plugins?: readonly PipelinePlugin[];
+}
+
+export interface BeginOptions {
+  readonly transport: Transport;
+  readonly request: OperationRequest;
+  /** The transport's request facts (HTTP: one per request, shared by a batch); fresh ones otherwise. */
+  readonly facts?: RequestFacts;
+}
+
+export type Prepared =
+  | { readonly ok: true; readonly document: DocumentNode; readonly operationType: OperationTypeNode }
+  | { readonly ok: false; readonly errors: readonly GraphQLError[] };
+
+export type OperationResult = FormattedExecutionResult | AsyncIterable<FormattedExecutionResult>;
+
+export interface Pipeline {
+  begin(options: BeginOptions): Operation;
+  readonly executor: Executor;
+}
+
+interface Phases {
+  readonly schema: GraphQLSchema;
+  readonly parse: (source: string) => Parsed;
+  readonly validate: (document: DocumentNode) => readonly GraphQLError[];
+  readonly checkCost: CostCheck;
+  readonly executor: Executor;
+  readonly plugins: readonly PipelinePlugin[];
+}
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const phases: Phases = {
+    schema: options.schema,
+    parse: createParser(options.limits.maxTokens),
+    validate: createValidator(options.schema, options),
+    checkCost: createCostCheck(options.schema, options.limits),
+    executor: typeof options.executor === 'function' ? options.executor(options.schema) : createExecutor(options.schema, options.executor ?? 'jit'),
+    plugins: options.plugins ?? [],
+  };
+  return {
+    executor: phases.executor,
+    begin: ({ transport, request, facts }) => new Operation(phases, transport, request, facts ?? { requestId: randomUUID(), upstreamCalls: 0 }),
+  };
+}
+
+/** One GraphQL operation on its way through the pipeline: what plugins read, what transports drive. */
+export class Operation {
+  readonly startedAt = performance.now();
+  /** The document text, once known (a plugin may have supplied it). */
+  source: string | undefined;
+  document: DocumentNode | undefined;
+  /** The operation's name as the document gives it (null: anonymous, or not resolved). */
+  operationName: string | null = null;
+  operationType: OperationTypeNode | null = null;
+  variables: Record<string, unknown> = {};
+  /** Results sent: 1 for a query or mutation, the number of events for a subscription. */
+  events = 0;
+  /** Every error the client was sent, masked. */
+  readonly errors: GraphQLFormattedError[] = [];
+  /** The causes behind masked errors, for the log line. */
+  readonly failures: Failure[] = [];
+  outcome: Outcome = 'success';
+  durationMs = 0;
+  private ended = false;
+  private resolved: Promise<string | GraphQLError> | undefined;
+  private readonly hooks: OperationHooks[];
+
+  constructor(
+    private readonly phases: Phases,
+    readonly transport: Transport,
+    readonly request: OperationRequest,
+    readonly facts: RequestFacts,
+  ) {
+    this.hooks = [];
+    for (const plugin of phases.plugins) {
+      const hooks = plugin.onOperation?.(this);
+      if (hooks) this.hooks.push(hooks);
+    }
+  }
+
+  get requestId(): string {
+    return this.facts.requestId;
+  }
+
+  /**
+   * The document text: the first plugin's that supplies one, else the request's `query`. Remembered;
+   * `prepare` calls it, and a transport that needs the text earlier (Apollo) may call it first.
+   */
+  resolveDocument(): Promise<string | GraphQLError> {
+    this.resolved ??= this.resolveSource();
+    return this.resolved;
+  }
+
+  /** Document resolution, parse, validation, operation resolution and cost; a refusal ends the operation. */
+  async prepare(): Promise<Prepared> {
+    const source = await this.resolveDocument();
+    if (source instanceof GraphQLError) return this.refuseWith([source]);
+    this.source = source;
+    const parsed = this.phases.parse(source);
+    if (parsed.errors) return this.refuseWith(parsed.errors);
+    const { document } = parsed;
+    this.document = document;
+    // Resolved before validation so that a refused operation is still logged under its name.
+    const requestedName = typeof this.request.operationName === 'string' ? this.request.operationName : undefined;
+    const operation = getOperationAST(document, requestedName);
+    this.operationName = operation?.name?.value ?? null;
+    this.operationType = operation?.operation ?? null;
+    const invalid = this.phases.validate(document);
+    if (invalid.length > 0) return this.refuseWith(invalid);
+    if (!operation) return this.refuseWith([unresolvedOperation(requestedName)]);
+    this.variables = isObject(this.request.variables) ? this.request.variables : {};
+    for (const hooks of this.hooks) hooks.onPrepared?.();
+    const tooCostly = this.costRefusal(document, requestedName);
+    if (tooCostly) return this.refuseWith([tooCostly]);
+    return { ok: true, document, operationType: operation.operation };
+  }
+
+  /** A refusal by the transport itself (e.g. MAX_SUBSCRIPTIONS_PER_SOCKET); ends the operation. */
+  refuse(error: GraphQLError): readonly GraphQLError[] {
+    this.refuseWith([error]);
+    return [error];
+  }
+
+  /**
+   * Runs the prepared operation. Queries and mutations: the masked result, and the operation has
+   * ended. Subscriptions: a stream of masked results, ending the operation when it finishes or the
+   * transport returns it; an error inside the stream becomes its last event.
+   */
+  async execute(contextValue: unknown): Promise<OperationResult> {
+    const { document } = this;
+    if (!document || this.ended) throw new Error('Operation.execute needs a prepared, unfinished operation');
+    const args = {
+      schema: this.phases.schema,
+      document,
+      operationName: typeof this.request.operationName === 'string' ? this.request.operationName : null,
+      variableValues: this.variables,
+      contextValue,
+    };
+    try {
+      if (this.operationType !== 'subscription') {
+        const result = this.deliver(await this.inRequestContext(() => this.phases.executor.execute(args)));
+        this.end();
+        return result;
+      }
+      // Not in the request context: the poller a subscription starts is shared by every subscriber
+      // of that execution, and its upstream calls belong to none of them.
+      const stream = await this.phases.executor.subscribe(args);
+      if (!isAsyncIterable(stream)) {
+        const result = this.deliver(stream);
+        this.end();
+        return result;
+      }
+      return mapStream(stream, {
+        next: (result) => this.deliver(result),
+        fail: (error) => this.deliver({ errors: [asInternal(error)] }),
+        end: () => this.end(),
+      });
+    } catch (error) {
+      const result = this.deliver({ errors: [asInternal(error)] });
+      this.end();
+      return result;
+    }
+  }
+
+  /** Ends an operation that the transport answered on its own (Apollo's protocol refusals). */
+  endWith(errors: readonly GraphQLError[]): void {
+    if (this.ended) return;
+    if (errors.length > 0) this.refuseWith(errors);
+    else this.end();
+  }
+
+  private async resolveSource(): Promise<string | GraphQLError> {
+    for (const plugin of this.phases.plugins) {
+      const resolved = await plugin.resolveDocument?.(this);
+      if (resolved !== undefined) return resolved;
+    }
+    const { query, extensions } = this.request;
+    if (typeof query === 'string' && query.length > 0) return query;
+    // Apollo's words and code for a persisted-query hash no plugin resolved: APQ clients then send the text.
+    if (isObject(extensions) && extensions.persistedQuery !== undefined) {
+      return new GraphQLError('PersistedQueryNotSupported', { extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } });
+    }
+    return new GraphQLError('GraphQL operations must contain a non-empty `query`.', { extensions: { code: 'BAD_REQUEST' } });
+  }
+
+  private costRefusal(document: DocumentNode, operationName: string | undefined): GraphQLError | null {
+    try {
+      return this.phases.checkCost(document, this.variables, operationName);
+    } catch (error) {
+      // Variables that do not fit the document: execution refuses them, naming the variable.
+      if (error instanceof GraphQLError) return null;
+      throw error;
+    }
+  }
+
+  private inRequestContext<T>(run: () => T): T {
+    return requestContext.getStore() === this.facts ? run() : requestContext.run(this.facts, run);
+  }
+
+  private deliver(result: ExecutionResult): FormattedExecutionResult {
+    this.events++;
+    const formatted: FormattedExecutionResult = result.errors?.length
+      ? { errors: result.errors.map((error) => maskError(error, this.failures)), ...('data' in result ? { data: result.data } : {}) }
+      : { data: result.data ?? null };
+    if (result.extensions) (formatted as { extensions?: unknown }).extensions = result.extensions;
+    if (formatted.errors) {
+      this.errors.push(...formatted.errors);
+      this.outcome = 'error';
+    }
+    for (const hooks of this.hooks) hooks.onResult?.(formatted);
+    return formatted;
+  }
+
+  private refuseWith(errors: readonly GraphQLError[]): { ok: false; errors: readonly GraphQLError[] } {
+    this.outcome = 'refused';
+    this.errors.push(...errors.map((error) => error.toJSON()));
+    this.end();
+    return { ok: false, errors };
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.durationMs = performance.now() - this.startedAt;
+    for (const hooks of this.hooks) hooks.onEnd?.();
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/** graphql-js's words, with the code Apollo Server gives them. */
+const unresolvedOperation = (name: string | undefined): GraphQLError =>
+  new GraphQLError(name ? `Unknown operation named "${name}".` : 'Must provide operation name if query contains multiple operations.', {
+    extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+  });
+
+/** An exception outside any resolver (a bug): masked like a resolver's, with a path to keep the cause. */
+const asInternal = (error: unknown): GraphQLError =>
+  new GraphQLError(error instanceof Error ? error.message : String(error), { path: [], originalError: error instanceof Error ? error : null });
+
+/**
+ * A stream whose results pass through `next`. `return()` goes straight to the source (not queued
+ * behind a pending `next()` as an async generator's would be), so a client leaving an idle
+ * subscription stops its poller at once.
+ */
+function mapStream(
+  source: AsyncIterable<ExecutionResult>,
+  handlers: { next(result: ExecutionResult): FormattedExecutionResult; fail(error: unknown): FormattedExecutionResult; end(): void },
+): AsyncIterableIterator<FormattedExecutionResult> {
+  const iterator = source[Symbol.asyncIterator]();
+  let finished = false;
+  const finish = (): IteratorReturnResult<undefined> => {
+    if (!finished) {
+      finished = true;
+      handlers.end();
+    }
+    return { done: true, value: undefined };
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (finished) return { done: true, value: undefined };
+      try {
+        const step = await iterator.next();
+        if (step.done) return finish();
+        return { done: false, value: handlers.next(step.value) };
+      } catch (error) {
+        if (finished) return { done: true, value: undefined };
+        const last = handlers.fail(error);
+        finished = true;
+        handlers.end();
+        return { done: false, value: last };
+      }
+    },
+    async return() {
+      await iterator.return?.();
+      return finish();
+    },
+    async throw(error: unknown) {
+      await iterator.return?.();
+      finish();
+      throw error;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The real process (`node --import tsx src/main.ts`), started as an operator would: production
+ * with nothing configured stops with one message instead of serving demo data, DEMO=1 serves the
+ * demo on purpose, a taken port stops with one message; and the demo is not even loaded unless
+ * it runs (src/main.ts reaches src/demo/ only through `import()`).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { TEST_KEYS } from './support/gateway.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs main.ts with only `env` (no inherited provider variables) until it exits, or prints its banner (then SIGTERM). */
+async function runMain(env: Record<string, string>): Promise<Run & { readonly ready: boolean }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  const ready = new Promise<boolean>((resolve) => child.stdout.on('data', () => /ready: http[\s\S]*\n\n/.test(stdout) && resolve(true)));
+  if (await Promise.race([ready, exited.then(() => false)])) {
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    return { code, stdout, stderr, ready: true };
+  }
+  const [code] = await exited;
+  return { code, stdout, stderr, ready: false };
+}
+
+describe('NODE_ENV=production', () => {
+  it('with no provider configured exits 1 with one message naming the variables and DEMO=1, serving nothing', async () => {
+    const run = await runMain({ NODE_ENV: 'production' });
+    expect(run).toMatchObject({ code: 1, ready: false, stdout: '' });
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      'No upstream is configured (NODE_ENV=production never starts the demo by itself). Set at least one provider: ' +
+        'FLOWKER_BASE_URL and FLOWKER_API_KEY; PROMPTLAYER_BASE_URL and PROMPTLAYER_API_KEY; or POLOS_BASE_URL, POLOS_API_KEY and POLOS_PROJECT_ID. ' +
+        'To run the embedded demo upstreams on purpose, set DEMO=1.',
+    ]);
+  });
+
+  it('with DEMO=1 serves the embedded demo on purpose (and stops with 0 on SIGTERM)', async () => {
+    const run = await runMain({ NODE_ENV: 'production', DEMO: '1' });
+    expect(run).toMatchObject({ ready: true, code: 0 });
+    expect(run.stdout).toContain('Serving the embedded demo upstreams');
+    expect(run.stdout).toMatch(/^\s+polos:[\w-]+\s/m);
+  });
+});
+
+describe('a port that is taken', () => {
+  it('exits 1 with one message naming the port and PORT', async () => {
+    const blocker = createServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const run = await runMain({
+        PORT: String(port),
+        POLOS_BASE_URL: 'http://127.0.0.1:9',
+        POLOS_API_KEY: TEST_KEYS.polos,
+        POLOS_PROJECT_ID: TEST_KEYS.polosProject,
+      });
+      expect(run).toMatchObject({ code: 1, ready: false });
+      expect(run.stderr.trimEnd().split('\n')).toEqual([
+        `Cannot listen on 127.0.0.1:${port}: the address is already in use (EADDRINUSE): stop what listens there, or set PORT (and HOST) to a free one.`,
+      ]);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('the start-up import graph', () => {
+  it('src/main.ts loads src/demo/ only through import(), never statically', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['scripts/static-imports.mjs', 'src/main.ts'], { cwd: ROOT });
+    const files = stdout.trim().split('\n');
+    expect(files).toContain('src/server/gateway.ts'); // the scan follows the static graph
+    expect(files.filter((file) => file.startsWith('src/demo/'))).toEqual([]);
+  });
+});
