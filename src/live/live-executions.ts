@@ -20,7 +20,7 @@ import type { ExecutionReader } from '../executions/reader.js';
 import { hasObservableChange } from './change.js';
 import { topicFor, type LiveEvent } from './events.js';
 import { LocalPollCoordinator, type PollCoordinator } from './poll-coordinator.js';
-import { ExecutionPoller, readSnapshot, type PollerOptions } from './poller.js';
+import { ExecutionPoller, readSnapshot, type PollerOptions, type PollObserver } from './poller.js';
 import type { PubSub } from './pubsub.js';
 import type { PushChannels, PushObserver } from './push.js';
 
@@ -32,6 +32,10 @@ export interface LiveOptions extends PollerOptions {
 export interface LiveObserver extends PushObserver {
   onPollersChanged?(count: number): void;
   onSubscribersChanged?(delta: number): void;
+  /** Runs every poll (a tracer: one span per read). */
+  observePoll?: PollObserver;
+  /** Called as a subscriber starts watching, in its context: returns what to call with each event it is sent. */
+  observeSubscriber?(globalId: string): (event: LiveEvent) => void;
 }
 
 interface WatchEntry {
@@ -71,7 +75,7 @@ export class LiveExecutions {
   /** One execution's events: current snapshot, each change, then the terminal event. */
   watch(ref: ExecutionRef): AsyncIterableIterator<LiveEvent> {
     const entry = this.acquire(ref);
-    const stream = new SubscriberStream(this, entry);
+    const stream = new SubscriberStream(this, entry, this.observer.observeSubscriber?.(entry.globalId));
     entry.subscribers.add(stream);
     this.observer.onSubscribersChanged?.(1);
     if (entry.latest) stream.deliver(entry.latest);
@@ -156,6 +160,7 @@ export class LiveExecutions {
       },
       gate: this.gateFor(entry.ref.provider),
       onFinished: () => void this.forget(entry),
+      observePoll: this.observer.observePoll,
     });
     entry.poller = poller;
     this.countPollers(+1);
@@ -234,6 +239,8 @@ class SubscriberStream implements AsyncIterableIterator<LiveEvent> {
   constructor(
     private readonly live: LiveExecutions,
     private readonly entry: WatchEntry,
+    /** The tracer's record of what this subscriber was sent, when tracing. */
+    private readonly sent: ((event: LiveEvent) => void) | undefined,
   ) {}
 
   deliver(event: LiveEvent): void {
@@ -244,6 +251,7 @@ class SubscriberStream implements AsyncIterableIterator<LiveEvent> {
     } else {
       this.delivered = null; // after an error, the next snapshot tells the client it is over
     }
+    this.sent?.(event);
     if (this.waiter) {
       const wake = this.waiter;
       this.waiter = null;
