@@ -13,7 +13,7 @@ import { ExecutionPoller, type PollerOptions } from '../../src/live/poller.js';
 import { anExecution } from '../support/executions.js';
 import { uuid } from '../support/payloads.js';
 
-const OPTIONS: PollerOptions = { intervalMs: 100, maxIntervalMs: 1_000, errorThreshold: 3 };
+const OPTIONS: PollerOptions = { intervalMs: 100, maxIntervalMs: 1_000, errorThreshold: 3, safetyIntervalMs: 3_000 };
 const running = (overrides: Partial<Execution> = {}) => anExecution(overrides);
 const completed = () => anExecution({ status: 'COMPLETED', upstreamStatus: 'completed' });
 const unavailable = () => new GatewayError('UPSTREAM_UNAVAILABLE', 'Polos is down.', 'polos');
@@ -22,12 +22,14 @@ const unavailable = () => new GatewayError('UPSTREAM_UNAVAILABLE', 'Polos is dow
 type Answer = Execution | null | Error | Promise<Execution | null>;
 
 function startPoller(answers: readonly Answer[], options: PollerOptions = OPTIONS) {
+  /** Each poll, `at` milliseconds after the start. */
   const polls: { at: number; cached: boolean }[] = [];
+  const startedAt = Date.now();
   const events: LiveEvent[] = [];
   const calls = { details: 0, gate: 0, finished: 0 };
   const answer = (cached: boolean): Promise<Execution | null> => {
     const next = answers[Math.min(polls.length, answers.length - 1)]!;
-    polls.push({ at: Date.now(), cached });
+    polls.push({ at: Date.now() - startedAt, cached });
     return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
   };
   const reader = {
@@ -146,9 +148,41 @@ describe('ExecutionPoller: the end of a poll', () => {
     expect(calls.finished).toBe(0);
   });
 
-  it('the newest event is kept for subscribers who join late', async () => {
-    const { poller } = startPoller([running(), running({ retryCount: 1 })]);
-    await vi.advanceTimersByTimeAsync(150);
-    expect(poller.latest).toMatchObject({ type: 'snapshot', execution: { retryCount: 1 } });
+});
+
+describe('ExecutionPoller: pushes', () => {
+  it('a trigger reads at once, instead of waiting for the next poll', async () => {
+    const { poller, polls } = startPoller([running(), running({ retryCount: 1 })]);
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(30);
+    poller.trigger();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(polls.map((poll) => poll.at)).toEqual([0, 30]);
+  });
+
+  it('a trigger during a poll reads again once that poll is done (it may have read what predates the push)', async () => {
+    let answer!: (execution: Execution) => void;
+    const inFlight = new Promise<Execution | null>((resolve) => (answer = resolve));
+    const { poller, polls } = startPoller([inFlight, running({ retryCount: 1 })]);
+    await vi.advanceTimersByTimeAsync(0);
+    poller.trigger();
+    poller.trigger();
+    expect(polls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(20);
+    answer(running());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(polls.map((poll) => poll.at)).toEqual([0, 20]);
+  });
+
+  it('while the push channel is healthy it polls only at the safety interval; when it fails, at once and then as usual', async () => {
+    const { poller, gaps, polls } = startPoller([running()]);
+    poller.setPushHealthy(true);
+    await vi.advanceTimersByTimeAsync(6_500);
+    expect(gaps()).toEqual([3_000, 3_000]);
+    poller.setPushHealthy(false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(polls.at(-1)!.at).toBe(6_500);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(polls.at(-1)!.at).toBe(6_600);
   });
 });

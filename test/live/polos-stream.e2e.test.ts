@@ -9,8 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startTestGateway } from '../support/gateway.js';
 import { startPushingPolos, type PushingPolos } from '../support/polos-push.js';
-import { httpRequest, metricSum, originOf, scrapeMetrics, uuid } from '../support/server-helpers.js';
+import { httpRequest, metricSum, originOf, scrapeMetrics } from '../support/server-helpers.js';
 import { eventually, record, sleep, wsClient, type RecordedStream } from '../support/subscriptions.js';
+import { uuid } from '../support/payloads.js';
 
 const SUBSCRIPTION = `subscription($id: ID!) { executionUpdated(id: $id) { status retryCount } }`;
 const statuses = (stream: RecordedStream) => stream.events.map((event) => event.data?.executionUpdated?.status ?? `error ${String(event.errors?.[0]?.extensions?.code)}`);

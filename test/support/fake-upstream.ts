@@ -98,7 +98,7 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
   };
 }
 
-/** A port nothing listens on: bound once, then released (for "connection refused"). */
+/** A port nothing listens on: bound once, then released (for "connection refused", or to bind later). */
 export async function closedPort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
