@@ -17,6 +17,8 @@ export interface RecordedRequest {
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
+  /** The body's bytes, for bodies that are not text (protobuf). */
+  readonly rawBody: Buffer;
 }
 
 export interface FakeResponse {
@@ -52,6 +54,7 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const rawBody = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://fake');
     const recorded: RecordedRequest = {
       index: requests.length,
@@ -60,7 +63,8 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
+      body: rawBody.toString('utf8'),
+      rawBody,
     };
     requests.push(recorded);
     const response = await current(recorded);
