@@ -15,6 +15,19 @@ interface Script {
 
 export class Timelines {
   private readonly scripts = new Map<string, Script>();
+  /** The fake upstreams answering from these timelines, once started. */
+  polos: FakeUpstream | undefined;
+  promptlayer: FakeUpstream | undefined;
+
+  /** Starts a fake Polos and a fake PromptLayer that answer from these timelines: their base URLs. */
+  async start(): Promise<{ polos: string; promptlayer: string }> {
+    [this.polos, this.promptlayer] = await Promise.all([startPolos(this), startPromptLayer(this)]);
+    return { polos: this.polos.baseUrl, promptlayer: this.promptlayer.baseUrl };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.polos?.close(), this.promptlayer?.close()]);
+  }
 
   /** Registers an execution's responses, each answered `repeat` times in a row. */
   script(key: string, states: readonly FakeResponse[], repeat = 1): void {
@@ -45,7 +58,7 @@ export const polosState = (id: string, status: string, extra: Partial<PolosExecu
   body: polosBody(id, status, { workflow_id: 'generate_report', started_at: '2026-03-17T14:35:01Z', payload: { customer: 'ACME' }, result: null, ...extra }),
 });
 
-export async function startPolos(timelines: Timelines): Promise<FakeUpstream> {
+async function startPolos(timelines: Timelines): Promise<FakeUpstream> {
   return startFakeUpstream((request) => {
     const id = /^\/api\/v1\/executions\/([^/]+)$/.exec(request.path)?.[1] ?? '';
     return timelines.next(`polos:${id}`) ?? { status: 500, body: '' };
@@ -81,7 +94,7 @@ export const promptLayerState = (nodes: Record<string, NodeStatus>, output?: str
   };
 };
 
-export async function startPromptLayer(timelines: Timelines): Promise<FakeUpstream> {
+async function startPromptLayer(timelines: Timelines): Promise<FakeUpstream> {
   return startFakeUpstream((request) => {
     const id = request.query.get('workflow_version_execution_id') ?? '';
     return timelines.next(`promptlayer:${id}`) ?? { status: 404, body: { success: false, message: 'Workflow version execution not found' } };
