@@ -238,20 +238,6 @@ describe('errors are per path', () => {
     expect(polos.count()).toBe(2);
   });
 
-  it('a 429 storm ends as UPSTREAM_RATE_LIMITED', async () => {
-    polos.setHandler(() => ({ status: 429, headers: { 'retry-after': '0' }, body: '' }));
-    const response = await graphql(gateway.url, `{ execution(id: "polos:${uuid(81)}") { status } }`);
-    expect(response.errors![0]!.extensions).toEqual({ code: 'UPSTREAM_RATE_LIMITED', provider: 'POLOS' });
-  });
-
-  it('a hung upstream is UPSTREAM_TIMEOUT within the configured deadline', async () => {
-    polos.setHandler(() => ({ hang: true }));
-    const started = Date.now();
-    const response = await graphql(gateway.url, `{ execution(id: "polos:${uuid(82)}") { status } }`);
-    expect(response.errors![0]!.extensions).toEqual({ code: 'UPSTREAM_TIMEOUT', provider: 'POLOS' });
-    expect(Date.now() - started).toBeLessThan(5_000); // deadline is 1.5 s; generous bound, not a benchmark
-  });
-
   it('malformed JSON and wrong shapes are UPSTREAM_BAD_RESPONSE', async () => {
     polos.setHandler(() => ({ body: '{"id": "x", "status": ' }));
     promptlayer.setHandler(() => ({ body: '"just a bare output"' }));
