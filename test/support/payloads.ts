@@ -89,15 +89,10 @@ export function flowkerStep(overrides: Overrides<FlowkerStepPayload> = {}): Flow
   };
 }
 
-/** `GET /v1/executions/{id}/results` (seed 000's `ExecutionResultsOutput` example). */
-export interface FlowkerResultsPayload {
-  executionId: string;
-  workflowId: string | null;
-  status: string;
+/** `GET /v1/executions/{id}/results` (seed 000's `ExecutionResultsOutput` example): the status fields but progress, plus steps and output. */
+export interface FlowkerResultsPayload extends Pick<FlowkerStatusPayload, 'executionId' | 'workflowId' | 'status' | 'startedAt' | 'completedAt'> {
   stepResults: FlowkerStepPayload[] | null;
   finalOutput?: JsonValue;
-  startedAt: string | null;
-  completedAt?: string | null;
 }
 
 export function flowkerResults(overrides: Overrides<FlowkerResultsPayload> = {}): FlowkerResultsPayload {
