@@ -28,7 +28,7 @@ const settleEach = <K, V>(keys: readonly K[], load: (key: K) => Promise<V>): Pro
  */
 export function createLoaders(reader: ExecutionReader, { memoize = true }: { memoize?: boolean } = {}): Loaders {
   const execution = new DataLoader<string, Execution | null>(
-    (ids) => settleEach(ids, (id) => reader.getExecution(parseGlobalId(id))),
+    (ids) => settleEach(ids, (id) => reader.cachedExecution(parseGlobalId(id))),
     { cache: memoize },
   );
   const details = new DataLoader<Execution, ExecutionDetails | null, string>(

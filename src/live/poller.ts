@@ -99,7 +99,7 @@ export class ExecutionPoller {
    */
   private async fetch(): Promise<Execution | null> {
     const { reader } = this.deps;
-    const execution = this.polls++ === 0 ? await reader.getExecution(this.ref) : await reader.fetchExecution(this.ref);
+    const execution = this.polls++ === 0 ? await reader.cachedExecution(this.ref) : await reader.freshExecution(this.ref);
     if (!execution || !isTerminal(execution) || execution.details) return execution;
     const details = await reader.getDetails(execution);
     return details ? { ...execution, details } : execution;

@@ -571,7 +571,7 @@ describe('adapters: any passed-on response → Execution, null, or a GatewayErro
       fc.asyncProperty(passedStatus, bodies(shape), async (status, body) => {
         const { http } = fakeHttp(provider, rawResponse(body, status));
         const page = await outcomeAsync(provider, ['UPSTREAM_BAD_RESPONSE', 'BAD_USER_INPUT'], () =>
-          ADAPTERS[provider](http).listExecutions({ workflowId: null, status: null, first: 3, after: null }),
+          ADAPTERS[provider](http).listExecutions!({ workflowId: null, status: null, first: 3, after: null }),
         );
         if (page) {
           expect(page.executions.length).toBeLessThanOrEqual(3);

@@ -5,7 +5,7 @@
  */
 import type { Execution } from '../../domain/execution.js';
 import { GatewayError } from '../../domain/errors.js';
-import { parseGlobalId, type ExecutionRef, type Provider } from '../../domain/ids.js';
+import { parseGlobalId, providerOfGlobalId, type ExecutionRef } from '../../domain/ids.js';
 import type { SubscriptionResolvers } from '../../generated/graphql.js';
 import type { LiveEvent } from '../../live/events.js';
 import type { GatewayContext } from '../context.js';
@@ -18,7 +18,7 @@ function checkedRef(id: string, context: GatewayContext): ExecutionRef {
 
 function toExecution(event: LiveEvent): Execution {
   if (event.type === 'snapshot') return event.execution;
-  const provider = event.globalId.slice(0, event.globalId.indexOf(':')) as Provider;
+  const provider = providerOfGlobalId(event.globalId);
   if (event.type === 'not_found') {
     throw new GatewayError('NOT_FOUND', `Execution ${event.globalId} does not exist upstream.`, provider);
   }

@@ -6,7 +6,7 @@
  */
 import type { Execution } from '../../domain/execution.js';
 import { GatewayError } from '../../domain/errors.js';
-import { HttpExecutionAdapter, notSupported, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
+import { HttpExecutionAdapter, type Capabilities, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
 import { parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
 import { startedExecution, toExecution } from './mapping.js';
 import { PolosExecutionBody, PolosRunBody, PolosRunsBody } from './wire.js';
@@ -17,7 +17,19 @@ const isEmptyNotFound = (status: number, body: string): boolean => status === 50
 const isUnknownOnCancel = (status: number, body: string): boolean => status === 500 && body.includes('Failed to get execution');
 
 export class PolosAdapter extends HttpExecutionAdapter {
+  static readonly capabilities: Capabilities = {
+    start: true,
+    nativeIdempotencyKey: false,
+    cancel: true,
+    list: true,
+    listByStatus: false,
+    partialListItems: true,
+    children: true,
+    push: false,
+  };
+
   readonly provider = 'polos' as const;
+  readonly capabilities = PolosAdapter.capabilities;
 
   async fetchExecution(upstreamId: string): Promise<Execution | null> {
     const response = await this.http.request({
@@ -45,7 +57,7 @@ export class PolosAdapter extends HttpExecutionAdapter {
   }
 
   /** Asynchronous, and it spreads through the tree: descendants and ancestors are cancelled too. */
-  override async cancelExecution(upstreamId: string): Promise<void> {
+  async cancelExecution(upstreamId: string): Promise<void> {
     const response = await this.http.request({
       method: 'POST',
       path: `/api/v1/executions/${upstreamId}/cancel`,
@@ -59,8 +71,7 @@ export class PolosAdapter extends HttpExecutionAdapter {
   }
 
   /** Offset paging; one extra item is asked for to know whether another page follows. */
-  override async listExecutions({ workflowId, status, first, after }: ListRequest): Promise<ListPage> {
-    if (status !== null) throw notSupported('polos', 'filtering executions by status');
+  async listExecutions({ workflowId, first, after }: ListRequest): Promise<ListPage> {
     const offset = after === null ? 0 : Number(after);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new GatewayError('BAD_USER_INPUT', 'Invalid cursor.', 'polos');
     const query: Record<string, string> = { limit: String(first + 1), offset: String(offset) };
@@ -70,7 +81,17 @@ export class PolosAdapter extends HttpExecutionAdapter {
     if (response.status !== 200) throw unexpectedStatus('polos', response, 'the list request');
     const items = parseBody('polos', response, PolosRunsBody, 'list response');
     const executions = items.slice(0, first).map((item) => toExecution(upstreamIdFrom('polos', item.id), item));
-    return { executions, next: items.length > first ? String(offset + first) : null, partial: true };
+    return { executions, next: items.length > first ? String(offset + first) : null };
+  }
+
+  /**
+   * Polos has no children endpoint, and its list carries only the root: the runs under a root are
+   * those of the `scan` most recent whose root it is (so a non-root execution has none here).
+   */
+  async listChildren(upstreamId: string, scan: number): Promise<ListPage> {
+    const recent = await this.listExecutions({ workflowId: null, status: null, first: scan, after: null });
+    const executions = recent.executions.filter((candidate) => candidate.rootId === upstreamId && candidate.upstreamId !== upstreamId);
+    return { executions, next: null };
   }
 }
 
