@@ -31,7 +31,7 @@ export interface Connection {
   readonly pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-const MAX_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 100;
 
 const encode = (position: Position): string => Buffer.from(JSON.stringify(position)).toString('base64url');
 

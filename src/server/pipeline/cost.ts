@@ -12,6 +12,7 @@
 import { visit, type ASTNode, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { fromProviderEnum, PROVIDERS, toProviderEnum, type ProviderEnum } from '../../domain/ids.js';
+import { MAX_PAGE_SIZE } from '../../graphql/resolvers/connection.js';
 import { MAX_CHILDREN_SCAN } from '../../graphql/resolvers/execution.js';
 import { capabilitiesOf } from '../../upstreams/registry.js';
 import { limitExceeded, type OperationLimits } from '../limits.js';
@@ -36,14 +37,17 @@ const CALLS: Readonly<Record<string, number>> = {
 /** Fields that look up each of their `ids`. */
 const LIST_FIELDS = new Set(['Query.executions', 'Subscription.executionsUpdated']);
 
-/** Fields that read one upstream list, returning up to `items`, each of which may cost a read. */
+/**
+ * Fields that read one upstream list, returning up to `items`, each of which may cost a read. A
+ * size beyond the field's bound is refused by its resolver before any call: it costs no more.
+ */
 interface Page {
   readonly items: number;
   readonly callsPerItem: number;
 }
 const PAGED_FIELDS: Readonly<Record<string, (args: Record<string, unknown>) => Page>> = {
   'Query.executionsConnection': (args) => ({
-    items: args.first as number,
+    items: Math.min(args.first as number, MAX_PAGE_SIZE),
     callsPerItem: capabilitiesOf(fromProviderEnum(args.provider as ProviderEnum)).partialListItems ? 1 : 0,
   }),
   // Polos (the one provider with children) lists `scan` runs, then reads each child it finds.
