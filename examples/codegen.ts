@@ -14,7 +14,12 @@ const config: CodegenConfig = {
   // NodeNext: relative imports in the generated files end in .js.
   emitLegacyCommonJSImports: false,
   generates: {
-    'examples/src/gql/': typedDocuments,
+    'examples/src/gql/': {
+      ...typedDocuments,
+      // persisted-documents.json: `{ "sha256:<hex>": "<document>" }`, the gateway's PERSISTED_DOCUMENTS
+      // manifest; each document carries its id (`__meta__.hash`), which the client sends instead of the text.
+      presetConfig: { ...typedDocuments.presetConfig, persistedDocuments: { hashAlgorithm: 'sha256' } },
+    },
   },
 };
 

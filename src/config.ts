@@ -14,6 +14,11 @@ const secret = z.string().trim().min(1, 'must not be empty');
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+const otlpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://collector:4318' });
+/** What the Node SDK's OTLP trace exporters speak. */
+const otlpProtocol = z.enum(['http/protobuf', 'http/json', 'grpc'], { error: 'must be http/protobuf, http/json or grpc' });
+/** The samplers the JavaScript SDK implements (OTEL_TRACES_SAMPLER). */
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 
 const EnvSchema = z.object({
   PORT: int(4000).pipe(z.number().max(65535)),
@@ -83,6 +88,22 @@ const EnvSchema = z.object({
   REDIS_LEASE_MS: int(5_000, 30),
   /** A Redis command slower than this fails, and the gateway carries on as if Redis were away. */
   REDIS_COMMAND_TIMEOUT_MS: int(500, 10),
+
+  /** A manifest of trusted documents, `{ "<sha256>": "<document>" }` (graphql-codegen's persisted-documents.json). */
+  PERSISTED_DOCUMENTS: optional(z.string().trim().min(1)),
+  /** Refuse any document text that is not in the manifest, on every transport. */
+  PERSISTED_DOCUMENTS_ONLY: z.stringbool().default(false),
+
+  // OpenTelemetry's own variables, validated here; the SDK reads them (and its others) itself.
+  OTEL_SDK_DISABLED: z.stringbool().default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(otlpUrl),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(otlpUrl),
+  OTEL_EXPORTER_OTLP_PROTOCOL: optional(otlpProtocol),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optional(otlpProtocol),
+  OTEL_TRACES_SAMPLER: optional(z.enum(SAMPLERS, { error: `must be one of ${SAMPLERS.join(', ')}` })),
+  OTEL_TRACES_SAMPLER_ARG: optional(z.coerce.number().min(0).max(1, 'must be a ratio from 0 to 1')),
+  /** Not an OpenTelemetry variable: the GraphQL document text on operation spans (`graphql.document`). */
+  OTEL_GRAPHQL_INCLUDE_DOCUMENT: z.stringbool().default(false),
 });
 
 export interface UpstreamConfig {
@@ -121,6 +142,10 @@ export interface Config {
   readonly redisUrl: string | null;
   /** Used only when redisUrl is set. */
   readonly redis: { readonly keyPrefix: string; readonly leaseMs: number; readonly commandTimeoutMs: number };
+  /** Trusted documents: the manifest's path, and whether only its documents may run. */
+  readonly persistedDocuments: { readonly path: string; readonly only: boolean } | null;
+  /** Traces are exported when an OTLP endpoint is set (and the SDK is not disabled); null: tracing is off. */
+  readonly tracing: { readonly includeDocument: boolean } | null;
 }
 
 export class ConfigError extends Error {
@@ -180,6 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisUrl: e.REDIS_URL ?? null,
     redis: { keyPrefix: e.REDIS_KEY_PREFIX, leaseMs: e.REDIS_LEASE_MS, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    persistedDocuments: persistedDocumentsFrom(e),
+    tracing: (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT) && !e.OTEL_SDK_DISABLED ? { includeDocument: e.OTEL_GRAPHQL_INCLUDE_DOCUMENT } : null,
   };
 }
 
@@ -208,6 +235,12 @@ function upstreamsFrom(e: Env): UpstreamConfig[] {
     upstreams.push({ provider: 'polos', baseUrl: e.POLOS_BASE_URL, headers: { authorization: `Bearer ${key}`, 'x-project-id': project } });
   }
   return upstreams;
+}
+
+function persistedDocumentsFrom(e: Env): Config['persistedDocuments'] {
+  if (e.PERSISTED_DOCUMENTS) return { path: e.PERSISTED_DOCUMENTS, only: e.PERSISTED_DOCUMENTS_ONLY };
+  if (e.PERSISTED_DOCUMENTS_ONLY) throw new ConfigError('Invalid configuration: PERSISTED_DOCUMENTS_ONLY needs PERSISTED_DOCUMENTS (the manifest of trusted documents).');
+  return null;
 }
 
 const UPSTREAM_URLS = ['FLOWKER_BASE_URL', 'PROMPTLAYER_BASE_URL', 'POLOS_BASE_URL'] as const;

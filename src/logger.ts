@@ -3,6 +3,7 @@
  * both are redacted by path here, and the code never logs an upstream key or a request header
  * wholesale in the first place.
  */
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -18,7 +19,25 @@ export const REDACTED_PATHS = [
   '*.headers',
 ];
 
+/** What the mixin returns with no active span: the line is then written as it is, not copied. */
+const NO_TRACE = Object.freeze({});
+
+/** The active span's ids (see src/tracing/); with tracing off there is never one. */
+const traceIds = (): object => {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  return spanContext && isSpanContextValid(spanContext) ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : NO_TRACE;
+};
+
+/** pino's own strategy (the line merged into the mixin's object, a new one each time), but none of it without a trace. */
+const withTraceIds = (line: object, ids: object): object => (ids === NO_TRACE ? line : Object.assign(ids, line));
+
 export function createLogger(level: LoggerOptions['level'] = 'info', destination?: pino.DestinationStream): Logger {
-  const options: LoggerOptions = { level, base: { service: 'execution-gateway' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options: LoggerOptions = {
+    level,
+    base: { service: 'execution-gateway' },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    mixin: traceIds,
+    mixinMergeStrategy: withTraceIds,
+  };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -15,7 +15,7 @@ import type { ExecutionReader } from '../executions/reader.js';
 import { hasObservableChange } from './change.js';
 import { topicFor, type LiveEvent } from './events.js';
 import { LocalPollCoordinator, type PollCoordinator } from './poll-coordinator.js';
-import { ExecutionPoller, type PollerOptions } from './poller.js';
+import { ExecutionPoller, type PollerOptions, type PollObserver } from './poller.js';
 import type { PubSub } from './pubsub.js';
 
 export interface LiveOptions extends PollerOptions {
@@ -26,6 +26,10 @@ export interface LiveOptions extends PollerOptions {
 export interface LiveObserver {
   onPollersChanged?(count: number): void;
   onSubscribersChanged?(delta: number): void;
+  /** Runs every poll (a tracer: one span per read). */
+  observePoll?: PollObserver;
+  /** Called as a subscriber starts watching, in its context: returns what to call with each event it is sent. */
+  observeSubscriber?(globalId: string): (event: LiveEvent) => void;
 }
 
 interface WatchEntry {
@@ -59,6 +63,7 @@ export class LiveExecutions {
   /** One execution's events: current snapshot, each change, then the terminal event. */
   watch(ref: ExecutionRef): AsyncIterableIterator<LiveEvent> {
     const globalId = formatGlobalId(ref);
+    const sent = this.observer.observeSubscriber?.(globalId);
     return new Repeater<LiveEvent>(async (push, stop) => {
       let delivered: Execution | null = null;
       // Events can arrive twice (the replayed latest one and its publication) and, after a
@@ -70,6 +75,7 @@ export class LiveExecutions {
         } else {
           delivered = null; // after an error, the next snapshot tells the client it is over
         }
+        sent?.(event);
         void push(event);
         if (event.type === 'not_found' || (event.type === 'snapshot' && isTerminal(event.execution))) stop();
       };
@@ -126,6 +132,7 @@ export class LiveExecutions {
       publish: (event) => this.publish(entry.globalId, event),
       gate: this.gateFor(entry.ref.provider),
       onFinished: () => void this.forget(entry),
+      observePoll: this.observer.observePoll,
     });
     entry.poller = poller;
     this.countPollers(+1);

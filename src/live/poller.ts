@@ -9,7 +9,7 @@ import { GatewayError } from '../domain/errors.js';
 import { formatGlobalId, type ExecutionRef } from '../domain/ids.js';
 import type { ExecutionReader } from '../executions/reader.js';
 import { hasObservableChange } from './change.js';
-import type { LiveEvent } from './events.js';
+import type { LiveEvent, TraceCarrier } from './events.js';
 
 export interface PollerOptions {
   readonly intervalMs: number;
@@ -25,7 +25,16 @@ export interface PollerDeps {
   readonly gate: () => Promise<void>;
   /** Called once when the poller ends by itself (terminal or not found). */
   readonly onFinished: () => void;
+  /** Runs each read (a tracer: inside a span whose context `read` is given, to stamp the events it publishes). */
+  readonly observePoll?: PollObserver | undefined;
 }
+
+/** What one poll came to. */
+export type PollOutcome =
+  | { readonly outcome: 'changed' | 'unchanged' | 'terminal' | 'not_found' | 'stopped' }
+  | { readonly outcome: 'failed'; readonly error: GatewayError };
+
+export type PollObserver = (poller: ExecutionPoller, read: (trace: TraceCarrier | undefined) => Promise<PollOutcome>) => Promise<void>;
 
 /** Polls at the base interval for this many unchanged polls before slowing down. */
 const STEADY_POLLS = 3;
@@ -41,6 +50,8 @@ export class ExecutionPoller {
   private failures = 0;
   private polls = 0;
   private stopped = false;
+  /** The trace context of the read in progress, stamped on what it publishes. */
+  private trace: TraceCarrier | undefined;
   readonly globalId: string;
 
   constructor(
@@ -73,23 +84,38 @@ export class ExecutionPoller {
   private async poll(): Promise<void> {
     await this.deps.gate();
     if (this.stopped) return;
+    const { observePoll } = this.deps;
+    if (observePoll) await observePoll(this, (trace) => this.read(trace));
+    else await this.read(undefined);
+  }
+
+  private async read(trace: TraceCarrier | undefined): Promise<PollOutcome> {
+    this.trace = trace;
     try {
       const snapshot = await this.fetch();
-      if (this.stopped) return;
+      if (this.stopped) return { outcome: 'stopped' };
       this.failures = 0;
-      if (snapshot === null) return this.finish({ type: 'not_found', globalId: this.globalId });
-      if (hasObservableChange(this.lastSnapshot, snapshot)) {
-        this.lastSnapshot = snapshot;
-        this.unchangedPolls = 0;
-        if (isTerminal(snapshot)) return this.finish({ type: 'snapshot', execution: snapshot });
-        await this.emit({ type: 'snapshot', execution: snapshot });
-      } else {
-        this.unchangedPolls++;
+      if (snapshot === null) {
+        await this.finish({ type: 'not_found', globalId: this.globalId });
+        return { outcome: 'not_found' };
       }
+      if (!hasObservableChange(this.lastSnapshot, snapshot)) {
+        this.unchangedPolls++;
+        this.schedule(this.nextDelay());
+        return { outcome: 'unchanged' };
+      }
+      this.lastSnapshot = snapshot;
+      this.unchangedPolls = 0;
+      if (isTerminal(snapshot)) {
+        await this.finish({ type: 'snapshot', execution: snapshot });
+        return { outcome: 'terminal' };
+      }
+      await this.emit({ type: 'snapshot', execution: snapshot });
       this.schedule(this.nextDelay());
+      return { outcome: 'changed' };
     } catch (error) {
-      if (this.stopped) return;
-      await this.recordFailure(error);
+      if (this.stopped) return { outcome: 'stopped' };
+      return { outcome: 'failed', error: await this.recordFailure(error) };
     }
   }
 
@@ -105,7 +131,7 @@ export class ExecutionPoller {
     return details ? { ...execution, details } : execution;
   }
 
-  private async recordFailure(error: unknown): Promise<void> {
+  private async recordFailure(error: unknown): Promise<GatewayError> {
     this.failures++;
     const gatewayError =
       error instanceof GatewayError ? error : new GatewayError('UPSTREAM_UNAVAILABLE', 'Polling failed.', this.ref.provider);
@@ -117,6 +143,7 @@ export class ExecutionPoller {
     }
     const backoff = Math.min(this.options.maxIntervalMs, this.options.intervalMs * 2 ** this.failures);
     this.schedule(jitter(Math.max(backoff, gatewayError.retryAfterMs ?? 0)));
+    return gatewayError;
   }
 
   private nextDelay(): number {
@@ -125,8 +152,9 @@ export class ExecutionPoller {
   }
 
   private async emit(event: LiveEvent): Promise<void> {
-    this.latest = event;
-    await this.deps.publish(event);
+    const stamped = this.trace ? { ...event, trace: this.trace } : event;
+    this.latest = stamped;
+    await this.deps.publish(stamped);
   }
 
   private async finish(event: LiveEvent): Promise<void> {

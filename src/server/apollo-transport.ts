@@ -15,7 +15,7 @@
  * Requests Apollo answers on its own (no query, a GET mutation) still end their operation in
  * `willSendResponse`, so they are logged and counted like any other refusal.
  */
-import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
 import { parse, type DocumentNode, type FormattedExecutionResult, GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { GatewayContext } from '../graphql/context.js';
@@ -44,7 +44,8 @@ export function apolloTransport(pipeline: Pipeline): ApolloTransport {
   const documents = new LRUCache<string, DocumentNode>({ max: 1_000 });
   const plugin: ApolloServerPlugin<GatewayContext> = {
     requestDidStart: async ({ request }) => {
-      const operation = pipeline.begin({ transport: 'http', request: { ...request }, ...facts() });
+      const headers = request.http?.headers;
+      const operation = pipeline.begin({ transport: 'http', request: { ...request, documentId: documentIdOf(request) }, headers: (name) => headers?.get(name), ...facts() });
       const resolved = await operation.resolveDocument();
       request.query = typeof resolved === 'string' ? resolved : PLACEHOLDER_TEXT;
       if (request.extensions?.persistedQuery !== undefined) request.extensions = withoutPersistedQuery(request.extensions);
@@ -79,6 +80,10 @@ export function apolloTransport(pipeline: Pipeline): ApolloTransport {
 }
 
 const withoutPersistedQuery = ({ persistedQuery: _resolved, ...rest }: Record<string, unknown>): Record<string, unknown> => rest;
+
+/** GraphQL over HTTP's `documentId` (POST body, GET search), which Apollo's request does not carry. */
+const documentIdOf = ({ http }: GraphQLRequest): unknown =>
+  http?.method === 'GET' ? (new URLSearchParams(http.search).get('documentId') ?? undefined) : (http?.body as { documentId?: unknown } | undefined)?.documentId;
 
 const facts = () => {
   const store = requestContext.getStore();

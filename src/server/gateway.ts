@@ -1,9 +1,11 @@
 /**
  * Wires the gateway: adapters → reader (cache, dedup) → schema → the operation pipeline, served
- * by Apollo on node:http for HTTP and by graphql-ws for WebSocket, on one port and one path, with
- * the same auth, limits, masking, log line and metrics on both (src/server/pipeline/). Everything started here is released by `close()`, in the order a graceful
- * shutdown needs: stop accepting, let in-flight operations finish, close sockets, then pools;
- * and by a start-up that fails half-way (the port is taken), which then rejects with one message.
+ * by Apollo on node:http for HTTP, by graphql-ws for WebSocket (same port and path) and by
+ * graphql-sse for Server-Sent Events (`/graphql/stream`), with the same auth, limits, masking, log
+ * line and metrics on all three (src/server/pipeline/). Everything started here is released by
+ * `close()`, in the order a graceful shutdown needs: stop accepting, let in-flight operations
+ * finish, close sockets and streams, then pools, and export the last spans; and by a start-up
+ * that fails half-way (the port is taken), which then rejects with one message.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -23,6 +25,7 @@ import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
 import { startCoordination, type RedisStatus } from '../live/redis-coordination.js';
 import { createLogger, type Logger } from '../logger.js';
+import { startTracing } from '../tracing/index.js';
 import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
@@ -32,7 +35,9 @@ import { Metrics } from './metrics.js';
 import { createPipeline, type ExecutorFactory, type ExecutorName, type PipelinePlugin } from './pipeline/index.js';
 import { logLinePlugin } from './pipeline/plugins/log-line.js';
 import { metricsPlugin } from './pipeline/plugins/metrics.js';
+import { loadPersistedDocuments, persistedDocumentsPlugin } from './pipeline/plugins/persisted-documents.js';
 import { countUpstreamCall } from './request-context.js';
+import { createSseTransport } from './sse.js';
 import { mountUi } from './ui.js';
 import { attachWebSocketServer, type WebSocketHandle } from './websocket.js';
 
@@ -75,17 +80,26 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
 /** Opens everything, registering each part in `opened` as soon as it exists (released in reverse). */
 async function openGateway(config: Config, options: GatewayOptions, logger: Logger, opened: OpenedResources): Promise<Gateway> {
+  // Read first: a bad manifest stops start-up before anything is started (or logged).
+  const persisted = config.persistedDocuments;
+  const trustedDocuments = persisted
+    ? persistedDocumentsPlugin(await loadPersistedDocuments(persisted.path), { only: persisted.only, introspection: config.introspection, maxTokens: config.limits.maxTokens })
+    : null;
+  // Off (null) unless an OTLP endpoint is set: then nothing of it is installed below.
+  const tracing = config.tracing ? await startTracing(config.tracing) : null;
+  if (tracing) opened.add('tracing', () => tracing.shutdown()); // released last: exports the last spans
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
   const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
   opened.add('redis coordination', () => coordination.close());
   metrics.observeRedis(() => coordination.redis);
-  const adapters = createAdapters(config.upstreams, config.http, withCallCounting(metrics.http));
+  const httpObserver = withCallCounting(metrics.http);
+  const adapters = createAdapters(config.upstreams, config.http, tracing?.traceHttp(httpObserver) ?? httpObserver);
   const reader = new ExecutionReader(adapters, coordination.terminalCache);
   opened.add('upstream connection pools', () => reader.close());
   // A duplicate start waits at most as long as the first one's upstream call can take, and its record's write.
   const idempotentStarts = new IdempotentStarts(coordination.idempotency, { waitMs: config.http.deadlineMs + config.redis.commandTimeoutMs });
   const commands = new ExecutionCommands(reader, idempotentStarts);
-  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, metrics.live, coordination.pollCoordinator);
+  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, tracing?.traceLive(metrics.live) ?? metrics.live, coordination.pollCoordinator);
   opened.add('live executions', () => live.close()); // gives up its leases: other replicas take over at once
   const contextFor = (memoize: boolean): GatewayContext => ({
     loaders: createLoaders(reader, { memoize }),
@@ -101,7 +115,8 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     limits: config.limits,
     introspection: config.introspection,
     ...(options.executor ? { executor: options.executor } : {}),
-    plugins: [...(options.plugins ?? []), logLinePlugin(logger), metricsPlugin(metrics)],
+    // Tracing first: its span is active while the others' end hooks run (the log line carries its ids).
+    plugins: [...(tracing ? [tracing.plugin] : []), ...(options.plugins ?? []), ...(trustedDocuments ? [trustedDocuments] : []), logLinePlugin(logger), metricsPlugin(metrics)],
   });
   const httpServer = createServer();
   // Attached once the port is bound (below): ws re-emits a listen error, which graphql-ws would print.
@@ -114,6 +129,17 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     keyCheck,
     maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
     maxPayloadBytes: config.limits.maxTokens * 64,
+  });
+  const sse = createSseTransport({
+    schema,
+    pipeline,
+    context: () => contextFor(false),
+    keyCheck,
+    logger,
+    corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    maxOperationsPerStream: config.limits.maxSubscriptionsPerSocket,
+    reservationTimeoutMs: config.ws.connectionInitTimeoutMs,
   });
 
   const http = apolloTransport(pipeline);
@@ -135,7 +161,7 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
       // No resolver sets cache hints, and the plugin costs a hook per resolved field.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      { serverWillStart: async () => ({ drainServer: async () => webSocket?.dispose() }) },
+      { serverWillStart: async () => ({ drainServer: async () => void (await Promise.all([webSocket?.dispose(), sse.dispose()])) }) },
     ],
   });
   await apollo.start();
@@ -153,7 +179,7 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     readiness: () => ({ ready: !stopping, details: { providers: reader.providers, redis: coordination.redis } }),
     beforeGraphQL: (app) => mountUi(app, { enabled: config.graphiqlEnabled }),
   });
-  httpServer.on('request', app);
+  httpServer.on('request', (req, res) => (sse.handles(req) ? sse.handle(req, res) : app(req, res)));
 
   httpServer.listen(config.port, config.host);
   await once(httpServer, 'listening');

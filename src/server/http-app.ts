@@ -6,7 +6,6 @@
  * app, which hands GraphQL requests to the same handler. Every rejection is GraphQL-shaped JSON
  * with an `extensions.code`, so clients handle one error format whatever layer refused them.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import cors from 'cors';
@@ -16,7 +15,7 @@ import type { GatewayContext } from '../graphql/context.js';
 import type { KeyCheck } from './auth.js';
 import { limitExceeded } from './limits.js';
 import type { Metrics } from './metrics.js';
-import { requestContext } from './request-context.js';
+import { requestContext, requestIdFor } from './request-context.js';
 
 export interface HttpAppOptions {
   readonly apollo: ApolloServer<GatewayContext>;
@@ -33,7 +32,6 @@ export interface HttpAppOptions {
 }
 
 const GRAPHQL_PATH = '/graphql';
-const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 export function createHttpApp(options: HttpAppOptions): RequestListener {
   const graphql = graphqlHandler(options);
@@ -57,15 +55,14 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
   };
 }
 
-const pathOf = (url: string | undefined): string => {
+export const pathOf = (url: string | undefined): string => {
   const query = url?.indexOf('?') ?? -1;
   return query === -1 ? (url ?? '') : url!.slice(0, query);
 };
 
 /** `/graphql` on raw node:http: nothing here allocates more than the request needs. */
 function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  // With no allowed origin there is nothing for CORS to do: keep it off the request path.
-  const allowOrigin = options.corsOrigins.length > 0 ? cors({ origin: corsOrigin(options.corsOrigins), credentials: false, maxAge: 600 }) : null;
+  const allowOrigin = corsFor(options.corsOrigins);
   const context = async () => options.context();
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (allowOrigin && !(await passes(allowOrigin, req, res))) return; // a preflight, answered
@@ -96,8 +93,7 @@ function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: Se
     res.end();
   };
   return (req, res) => {
-    const header = req.headers['x-request-id'];
-    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    const requestId = requestIdFor(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     // A request id per request (the client's, if sane), carried through every await by AsyncLocalStorage.
     return requestContext.run({ requestId, upstreamCalls: 0 }, () =>
@@ -109,20 +105,23 @@ function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: Se
   };
 }
 
+/** CORS_ORIGINS as connect-style middleware; null with no allowed origin: nothing for CORS to do, keep it off the request path. */
+export const corsFor = (origins: readonly string[]) => (origins.length > 0 ? cors({ origin: corsOrigin(origins), credentials: false, maxAge: 600 }) : null);
+
 /** Runs connect-style middleware (cors); false when it answered the request itself. */
-const passes = (middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void, req: IncomingMessage, res: ServerResponse): Promise<boolean> =>
+export const passes = (middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void, req: IncomingMessage, res: ServerResponse): Promise<boolean> =>
   new Promise((resolve) => {
     res.once('finish', () => resolve(false));
     middleware(req, res, () => resolve(true));
   });
 
-function sendErrors(res: ServerResponse, status: number, errors: readonly ReturnType<GraphQLError['toJSON']>[]): void {
+export function sendErrors(res: ServerResponse, status: number, errors: readonly ReturnType<GraphQLError['toJSON']>[]): void {
   const text = JSON.stringify({ errors });
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-class BodyRefusal {
+export class BodyRefusal {
   constructor(
     readonly status: number,
     readonly error: ReturnType<GraphQLError['toJSON']>,
@@ -136,7 +135,7 @@ const badRequest = (message: string) => new BodyRefusal(400, { message, extensio
  * undefined for any other content type (Apollo then refuses it: CSRF prevention, or no query).
  * Read with plain 'data' events: a stream's async iterator costs several promises per request.
  */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     req.resume();

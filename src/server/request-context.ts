@@ -4,6 +4,7 @@
  * through every await of the request.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 
 export interface RequestFacts {
   readonly requestId: string;
@@ -16,3 +17,9 @@ export function countUpstreamCall(): void {
   const facts = requestContext.getStore();
   if (facts) facts.upstreamCalls++;
 }
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** The client's `x-request-id` when it is sane, else a new one. */
+export const requestIdFor = (header: string | string[] | undefined): string =>
+  typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();

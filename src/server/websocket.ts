@@ -2,7 +2,8 @@
  * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's port and `/graphql` path: a
  * thin adapter from graphql-ws's hooks to the operation pipeline, which parses, validates,
  * limits, executes, masks, logs and counts exactly as it does for HTTP. What is the socket's own:
- * the gateway key at `connection_init` (else close 4403) and MAX_SUBSCRIPTIONS_PER_SOCKET.
+ * the gateway key at `connection_init` (else close 4403) and MAX_SUBSCRIPTIONS_PER_SOCKET. The
+ * connection_init payload stands for the request headers (`traceparent` for tracing).
  */
 import type { Server } from 'node:http';
 import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
@@ -47,7 +48,8 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
       // false → graphql-ws closes the socket with 4403 Forbidden.
       onConnect: (ctx) => options.keyCheck(ctx.connectionParams?.authorization),
       onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-        const operation = pipeline.begin({ transport: 'ws', request: payload });
+        const params = ctx.connectionParams;
+        const operation = pipeline.begin({ transport: 'ws', request: payload, headers: (name) => (typeof params?.[name] === 'string' ? params[name] : undefined) });
         // graphql-ws has registered this subscription already: more than the cap means one too many.
         if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
           return operation.refuse(limitExceeded('MAX_SUBSCRIPTIONS_PER_SOCKET', maxSubscriptionsPerSocket, 'This connection has as many subscriptions as it may hold'));

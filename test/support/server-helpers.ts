@@ -71,7 +71,7 @@ export interface RawResponse {
 
 export async function httpRequest(
   url: string,
-  options: { method?: 'GET' | 'POST' | 'OPTIONS'; headers?: Record<string, string>; body?: string | Buffer } = {},
+  options: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS'; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<RawResponse> {
   const response = await request(url, {
     method: options.method ?? 'GET',

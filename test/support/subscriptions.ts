@@ -1,4 +1,5 @@
-/** A real graphql-ws client (over `ws`) and a helper that records one subscription's stream. */
+/** Real graphql-ws (over `ws`) and graphql-sse clients, and a helper that records one subscription's stream. */
+import { createClient as createSseClient, type Client as SseClient } from 'graphql-sse';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -12,6 +13,24 @@ export function wsClient(httpUrl: string, connectionParams?: Record<string, unkn
   });
 }
 
+/**
+ * A graphql-sse client for `/graphql/stream`: "distinct connections" mode by default, "single
+ * connection" mode with `singleConnection`.
+ */
+export function sseClient(httpUrl: string, options: { singleConnection?: boolean; headers?: Record<string, string> } = {}): SseClient {
+  // A copy: in single connection mode graphql-sse's client adds the stream token to the object it is given.
+  return createSseClient({ url: `${httpUrl}/stream`, retryAttempts: 0, singleConnection: options.singleConnection ?? false, headers: { ...options.headers } }) as SseClient;
+}
+
+/** What both clients have in common: subscribe with a payload and a sink, get the unsubscribe function. */
+interface Subscriber {
+  subscribe(
+    payload: { query: string; variables: Record<string, unknown> },
+    // graphql-ws types events as formatted results, graphql-sse as ExecutionResult: the JSON is the same.
+    sink: { next(event: any): void; error(error: unknown): void; complete(): void },
+  ): () => void;
+}
+
 export interface RecordedStream {
   readonly events: FormattedExecutionResult<Record<string, any>, unknown>[];
   /** Resolves when the server completes the stream, or rejects with its error. */
@@ -19,7 +38,7 @@ export interface RecordedStream {
   unsubscribe(): void;
 }
 
-export function record(client: Client, query: string, variables: Record<string, unknown> = {}): RecordedStream {
+export function record(client: Subscriber, query: string, variables: Record<string, unknown> = {}): RecordedStream {
   const events: FormattedExecutionResult<Record<string, any>, unknown>[] = [];
   let unsubscribe = () => {};
   const done = new Promise<void>((resolve, reject) => {

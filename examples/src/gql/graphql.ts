@@ -77,7 +77,7 @@ export const ExecutionSummaryDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ExecutionSummaryQuery, ExecutionSummaryQueryVariables>;
+    `, {"hash":"sha256:72ed1c8dd5927840620f4480e89b0c2c4f0bd64e21185ce30fb9dd5f868e85c9"}) as unknown as TypedDocumentString<ExecutionSummaryQuery, ExecutionSummaryQueryVariables>;
 export const FollowExecutionDocument = new TypedDocumentString(`
     subscription FollowExecution($id: ID!) {
   executionUpdated(id: $id) {
@@ -93,4 +93,4 @@ export const FollowExecutionDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<FollowExecutionSubscription, FollowExecutionSubscriptionVariables>;
+    `, {"hash":"sha256:9cadd00c41d8a4c19b91962a5fe86810f779ecc9d320dd717f1cec7407178f0d"}) as unknown as TypedDocumentString<FollowExecutionSubscription, FollowExecutionSubscriptionVariables>;

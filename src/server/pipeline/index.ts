@@ -24,16 +24,18 @@
  * masks, logs or counts: ending the operation does that, the same way for all. Libraries with
  * graphql-ws's hook shape (graphql-ws, graphql-sse) wire up as websocket.ts does: `onSubscribe`
  * begins and prepares, their `execute`/`subscribe` options call `operation.execute`, and `onNext`
- * returns the (already masked) result unchanged.
+ * returns the (already masked) result unchanged. A transport may pass `headers` (its request
+ * headers; WebSocket: the connection_init payload), where a tracing plugin finds `traceparent`.
  *
  * How a plugin plugs in: an entry in `plugins` (small and named, like plugins/*.ts):
  *
- *   { name, resolveDocument?(operation), onOperation?(operation) → { onPrepared?, onResult?, onEnd? } }
+ *   { name, resolveDocument?(operation), onOperation?(operation) → { onPrepared?, onResult?, onEnd?, around? } }
  *
  * `resolveDocument` runs before parsing and may return the document text (a persisted-document id
- * in `operation.request.extensions` → its text) or a GraphQLError to refuse; `onOperation` runs
- * when an operation begins (a tracing plugin starts its span there and ends it in `onEnd`, where
- * the outcome, errors, failures and events are known).
+ * in `operation.request` → its text) or a GraphQLError to refuse; `onOperation` runs when an
+ * operation begins (a tracing plugin starts its span there and ends it in `onEnd`, where the
+ * outcome, errors, failures and events are known; its `around` runs execution and the end hooks
+ * inside the span's context, so that upstream calls and the log line belong to it).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -66,7 +68,12 @@ export interface OperationRequest {
   readonly operationName?: unknown;
   readonly variables?: unknown;
   readonly extensions?: unknown;
+  /** GraphQL over HTTP's persisted-document id (also accepted in a graphql-ws subscribe payload). */
+  readonly documentId?: unknown;
 }
+
+/** A request header (or WebSocket connection_init field) by lower-case name. */
+export type RequestHeaders = (name: string) => string | undefined;
 
 export type Outcome = 'success' | 'error' | 'refused';
 
@@ -77,6 +84,8 @@ export interface OperationHooks {
   onResult?(result: FormattedExecutionResult): void;
   /** Once per operation, refused, answered or stream finished: everything about it is known. */
   onEnd?(): void;
+  /** Runs execution (a subscription: its start) and the end hooks; must call `run` and return its value. */
+  around?<T>(run: () => T): T;
 }
 
 export interface PipelinePlugin {
@@ -100,6 +109,7 @@ export interface BeginOptions {
   readonly request: OperationRequest;
   /** The transport's request facts (HTTP: one per request, shared by a batch); fresh ones otherwise. */
   readonly facts?: RequestFacts;
+  readonly headers?: RequestHeaders;
 }
 
 export type Prepared =
@@ -133,7 +143,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   };
   return {
     executor: phases.executor,
-    begin: ({ transport, request, facts }) => new Operation(phases, transport, request, facts ?? { requestId: randomUUID(), upstreamCalls: 0 }),
+    begin: ({ transport, request, facts, headers }) =>
+      new Operation(phases, transport, request, facts ?? { requestId: randomUUID(), upstreamCalls: 0 }, headers ?? noHeaders),
   };
 }
 
@@ -158,18 +169,22 @@ export class Operation {
   private ended = false;
   private resolved: Promise<string | GraphQLError> | undefined;
   private readonly hooks: OperationHooks[];
+  /** The plugins' `around` hooks, outermost first (usually none). */
+  private readonly arounds: OperationHooks[];
 
   constructor(
     private readonly phases: Phases,
     readonly transport: Transport,
     readonly request: OperationRequest,
     readonly facts: RequestFacts,
+    readonly headers: RequestHeaders,
   ) {
     this.hooks = [];
     for (const plugin of phases.plugins) {
       const hooks = plugin.onOperation?.(this);
       if (hooks) this.hooks.push(hooks);
     }
+    this.arounds = this.hooks.filter((hooks) => hooks.around);
   }
 
   get requestId(): string {
@@ -237,8 +252,9 @@ export class Operation {
         return result;
       }
       // Not in the request context: the poller a subscription starts is shared by every subscriber
-      // of that execution, and its upstream calls belong to none of them.
-      const stream = await this.phases.executor.subscribe(args);
+      // of that execution, and its upstream calls belong to none of them. In the plugins' context
+      // (a tracer's span), which a subscriber's pushes belong to.
+      const stream = await this.aroundPlugins(() => this.phases.executor.subscribe(args));
       if (!isAsyncIterable(stream)) {
         const result = this.deliver(stream);
         this.end();
@@ -261,6 +277,11 @@ export class Operation {
     if (this.ended) return;
     if (errors.length > 0) this.refuseWith(errors);
     else this.end();
+  }
+
+  /** Whether it has ended (refused, answered, or its stream finished). */
+  get isEnded(): boolean {
+    return this.ended;
   }
 
   private async resolveSource(): Promise<string | GraphQLError> {
@@ -288,7 +309,13 @@ export class Operation {
   }
 
   private inRequestContext<T>(run: () => T): T {
-    return requestContext.getStore() === this.facts ? run() : requestContext.run(this.facts, run);
+    const inPlugins = () => this.aroundPlugins(run);
+    return requestContext.getStore() === this.facts ? inPlugins() : requestContext.run(this.facts, inPlugins);
+  }
+
+  private aroundPlugins<T>(run: () => T, index = 0): T {
+    const hooks = this.arounds[index];
+    return hooks ? hooks.around!(() => this.aroundPlugins(run, index + 1)) : run();
   }
 
   private deliver(result: ExecutionResult): FormattedExecutionResult {
@@ -316,9 +343,13 @@ export class Operation {
     if (this.ended) return;
     this.ended = true;
     this.durationMs = performance.now() - this.startedAt;
-    for (const hooks of this.hooks) hooks.onEnd?.();
+    this.aroundPlugins(() => {
+      for (const hooks of this.hooks) hooks.onEnd?.();
+    });
   }
 }
+
+const noHeaders: RequestHeaders = () => undefined;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -55,10 +55,25 @@ export interface HttpClientOptions extends HttpTuning {
   readonly observer?: HttpObserver | undefined;
 }
 
-/** Hooks for metrics and logs; the client does not know about prom-client or pino. */
+/** Hooks for metrics, logs and traces; the client does not know about prom-client, pino or OpenTelemetry. */
 export interface HttpObserver {
   onAttempt?(event: { provider: Provider; endpoint: string; outcome: string; durationMs: number }): void;
   onBreakerStateChange?(provider: Provider, state: 'closed' | 'open' | 'half_open'): void;
+  /**
+   * Called as a request starts, in its caller's context (before any queueing, which would lose
+   * it): a tracer returns what starts each attempt's span. Unset, tracing costs nothing here.
+   */
+  traceRequest?(request: { provider: Provider; endpoint: string; method: string; origin: string }): AttemptTracer;
+}
+
+/** Starts the span of attempt `resendCount` (0: the first). */
+export type AttemptTracer = (resendCount: number) => AttemptSpan;
+
+export interface AttemptSpan {
+  /** Sent upstream with the attempt (the trace context). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** With the attempt's outcome, as `onAttempt` reports it (a status code, `timeout`…). */
+  end(outcome: string): void;
 }
 
 export interface RequestOptions {
@@ -106,6 +121,7 @@ class RetryableFailure extends Error {
 
 export class UpstreamHttpClient {
   readonly provider: Provider;
+  private readonly origin: string;
   private readonly pool: Pool;
   private readonly pathPrefix: string;
   private readonly breaker: CircuitBreakerPolicy;
@@ -119,6 +135,7 @@ export class UpstreamHttpClient {
     validateOptions(options);
     this.provider = options.provider;
     const base = new URL(options.baseUrl);
+    this.origin = base.origin;
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
     this.secrets = credentialValues(options.headers);
     this.minAttemptMs = Math.min(MIN_ATTEMPT_MS, options.deadlineMs / 2);
@@ -153,9 +170,10 @@ export class UpstreamHttpClient {
     const idempotent = request.idempotent ?? method === 'GET';
     const deadline = Date.now() + this.options.deadlineMs;
     this.retryBudget.recordRequest();
+    const tracer = this.options.observer?.traceRequest?.({ provider: this.provider, endpoint: request.endpoint, method, origin: this.origin });
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.guardedAttempt(request, method, deadline);
+        return await this.guardedAttempt(request, method, deadline, tracer && (() => tracer(attempt - 1)));
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw this.toGatewayError(error);
         const delay = this.retryDelay(attempt, error.retryAfterMs);
@@ -180,8 +198,8 @@ export class UpstreamHttpClient {
   }
 
   /** One attempt, behind the circuit breaker and the bulkhead. */
-  private guardedAttempt(request: RequestOptions, method: 'GET' | 'POST', deadline: number): Promise<UpstreamResponse> {
-    return this.breaker.execute(() => this.withinDeadline(deadline, () => this.attempt(request, method, deadline)));
+  private guardedAttempt(request: RequestOptions, method: 'GET' | 'POST', deadline: number, startSpan?: () => AttemptSpan): Promise<UpstreamResponse> {
+    return this.breaker.execute(() => this.withinDeadline(deadline, () => this.attempt(request, method, deadline, startSpan?.())));
   }
 
   /**
@@ -224,7 +242,7 @@ export class UpstreamHttpClient {
     );
   }
 
-  private async attempt(request: RequestOptions, method: 'GET' | 'POST', deadline: number): Promise<UpstreamResponse> {
+  private async attempt(request: RequestOptions, method: 'GET' | 'POST', deadline: number, span?: AttemptSpan): Promise<UpstreamResponse> {
     const started = performance.now();
     // withinDeadline() left at least minAttemptMs; timer drift must not shrink it to nothing.
     const remaining = Math.max(this.minAttemptMs, deadline - Date.now());
@@ -244,6 +262,7 @@ export class UpstreamHttpClient {
           accept: 'application/json',
           ...this.options.headers,
           ...request.headers,
+          ...span?.headers,
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: request.body === undefined ? null : JSON.stringify(request.body),
@@ -264,6 +283,7 @@ export class UpstreamHttpClient {
         outcome,
         durationMs: performance.now() - started,
       });
+      span?.end(outcome);
     }
   }
 
