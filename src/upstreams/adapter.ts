@@ -64,6 +64,19 @@ export interface Capabilities {
   readonly push: boolean;
 }
 
+/** An adapter's declaration: what it names it can do; everything else it cannot. */
+export const capabilities = (granted: Partial<Capabilities>): Capabilities => ({
+  start: false,
+  nativeIdempotencyKey: false,
+  cancel: false,
+  list: false,
+  listByStatus: false,
+  partialListItems: false,
+  children: false,
+  push: false,
+  ...granted,
+});
+
 export interface ExecutionAdapter {
   readonly provider: Provider;
   readonly capabilities: Capabilities;

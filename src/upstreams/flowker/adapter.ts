@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Execution, ExecutionDetails } from '../../domain/execution.js';
 import { normalizeUpstreamId } from '../../domain/ids.js';
 import type { ExecutionStatus } from '../../domain/status.js';
-import { HttpExecutionAdapter, type Capabilities, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
+import { HttpExecutionAdapter, capabilities, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
 import type { UpstreamResponse } from '../http/client.js';
 import { createEdge } from '../http/edge.js';
 import { tryParseJson } from '../http/json.js';
@@ -21,16 +21,7 @@ const LIST_STATUS: Partial<Record<ExecutionStatus, string>> = { PENDING: 'pendin
 const edge = createEdge('flowker');
 
 export class FlowkerAdapter extends HttpExecutionAdapter {
-  static readonly capabilities: Capabilities = {
-    start: true,
-    nativeIdempotencyKey: true,
-    cancel: false,
-    list: true,
-    listByStatus: true,
-    partialListItems: false,
-    children: false,
-    push: false,
-  };
+  static readonly capabilities = capabilities({ start: true, nativeIdempotencyKey: true, list: true, listByStatus: true });
 
   readonly provider = edge.provider;
   readonly capabilities = FlowkerAdapter.capabilities;

@@ -6,7 +6,7 @@
  */
 import type { Execution } from '../../domain/execution.js';
 import { GatewayError } from '../../domain/errors.js';
-import { HttpExecutionAdapter, type Capabilities, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
+import { HttpExecutionAdapter, capabilities, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
 import { parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
 import { startedExecution, toExecution } from './mapping.js';
 import { PolosExecutionBody, PolosRunBody, PolosRunsBody } from './wire.js';
@@ -17,16 +17,7 @@ const isEmptyNotFound = (status: number, body: string): boolean => status === 50
 const isUnknownOnCancel = (status: number, body: string): boolean => status === 500 && body.includes('Failed to get execution');
 
 export class PolosAdapter extends HttpExecutionAdapter {
-  static readonly capabilities: Capabilities = {
-    start: true,
-    nativeIdempotencyKey: false,
-    cancel: true,
-    list: true,
-    listByStatus: false,
-    partialListItems: true,
-    children: true,
-    push: false,
-  };
+  static readonly capabilities = capabilities({ start: true, cancel: true, list: true, partialListItems: true, children: true });
 
   readonly provider = 'polos' as const;
   readonly capabilities = PolosAdapter.capabilities;

@@ -4,22 +4,13 @@
  * validation error, unlike Flowker's.
  */
 import type { Execution } from '../../domain/execution.js';
-import { HttpExecutionAdapter, type Capabilities, type StartRequest, type StartResult } from '../adapter.js';
+import { HttpExecutionAdapter, capabilities, type StartRequest, type StartResult } from '../adapter.js';
 import { jsonObjectInput, parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
 import { startedExecution, toExecution } from './mapping.js';
 import { PromptLayerResultsBody, PromptLayerRunBody } from './wire.js';
 
 export class PromptLayerAdapter extends HttpExecutionAdapter {
-  static readonly capabilities: Capabilities = {
-    start: true,
-    nativeIdempotencyKey: false,
-    cancel: false,
-    list: false,
-    listByStatus: false,
-    partialListItems: false,
-    children: false,
-    push: false,
-  };
+  static readonly capabilities = capabilities({ start: true });
 
   readonly provider = 'promptlayer' as const;
   readonly capabilities = PromptLayerAdapter.capabilities;
