@@ -132,14 +132,14 @@ const TARGETS: readonly Target[] = [
   {
     name: 'Flowker status',
     provider: 'flowker',
-    run: (response) => expectExecution(flowker.toExecution(FLOWKER_EXECUTION_ID, parseBody('flowker', response, FlowkerExecutionStatusBody, 'x')), 'flowker'),
+    run: (response) => expectExecution(flowker.fromFlowkerStatus(FLOWKER_EXECUTION_ID, parseBody('flowker', response, FlowkerExecutionStatusBody, 'x')), 'flowker'),
   },
   {
     name: 'Flowker start (id from the body)',
     provider: 'flowker',
     run: (response) => {
       const body = parseBody('flowker', response, FlowkerExecutionStatusBody, 'x');
-      expectExecution(flowker.toExecution(upstreamIdFrom('flowker', body.executionId), body), 'flowker');
+      expectExecution(flowker.fromFlowkerStatus(upstreamIdFrom('flowker', body.executionId), body), 'flowker');
     },
   },
   {
@@ -152,7 +152,7 @@ const TARGETS: readonly Target[] = [
     provider: 'flowker',
     run: (response) => {
       for (const item of parseBody('flowker', response, FlowkerListBody, 'x').items) {
-        expectExecution(flowker.toExecution(upstreamIdFrom('flowker', item.executionId), item), 'flowker');
+        expectExecution(flowker.fromFlowkerStatus(upstreamIdFrom('flowker', item.executionId), item), 'flowker');
       }
     },
   },

@@ -16,7 +16,7 @@ function checkedRef(id: string, context: GatewayContext): ExecutionRef {
   return ref;
 }
 
-function toExecution(event: LiveEvent): Execution {
+function executionOrThrow(event: LiveEvent): Execution {
   if (event.type === 'snapshot') return event.execution;
   const provider = providerOfGlobalId(event.globalId);
   if (event.type === 'not_found') {
@@ -28,11 +28,11 @@ function toExecution(event: LiveEvent): Execution {
 export const subscriptionResolvers: SubscriptionResolvers = {
   executionUpdated: {
     subscribe: (_root, { id }, context) => context.live.watch(checkedRef(id, context)) as AsyncIterableIterator<never>,
-    resolve: (event: LiveEvent) => toExecution(event),
+    resolve: (event: LiveEvent) => executionOrThrow(event),
   },
   executionsUpdated: {
     subscribe: (_root, { ids }, context) =>
       context.live.watchMany(ids.map((id) => checkedRef(id, context))) as AsyncIterableIterator<never>,
-    resolve: (event: LiveEvent) => toExecution(event),
+    resolve: (event: LiveEvent) => executionOrThrow(event),
   },
 };

@@ -11,7 +11,7 @@ import { HttpExecutionAdapter, capabilities, type ListPage, type ListRequest, ty
 import type { UpstreamResponse } from '../http/client.js';
 import { createEdge } from '../http/edge.js';
 import { tryParseJson } from '../http/json.js';
-import { toDetails, toExecution } from './mapping.js';
+import { toDetails, fromFlowkerStatus } from './mapping.js';
 import { FlowkerErrorBody, FlowkerExecutionStatusBody, FlowkerListBody, FlowkerResultsBody } from './wire.js';
 
 /** Flowker refuses bodies over 1 MB (FLK-0506); checked here so the refusal is ours and clear. */
@@ -29,7 +29,7 @@ export class FlowkerAdapter extends HttpExecutionAdapter {
   async fetchExecution(upstreamId: string): Promise<Execution | null> {
     const response = await this.http.request({ path: `/v1/executions/${upstreamId}`, endpoint: 'execution' });
     if (response.status === 404) return null;
-    return toExecution(upstreamId, edge.read(response, [200], FlowkerExecutionStatusBody, 'status'));
+    return fromFlowkerStatus(upstreamId, edge.read(response, [200], FlowkerExecutionStatusBody, 'status'));
   }
 
   override async fetchDetails(upstreamId: string): Promise<ExecutionDetails | null> {
@@ -52,7 +52,7 @@ export class FlowkerAdapter extends HttpExecutionAdapter {
       idempotent: true,
     });
     const started = edge.accepted(response, [200, 201], FlowkerExecutionStatusBody, 'start');
-    const execution = toExecution(edge.upstreamId(started.executionId), started);
+    const execution = fromFlowkerStatus(edge.upstreamId(started.executionId), started);
     return { execution, idempotencyKey: key, replayed: response.status === 200 };
   }
 
@@ -66,7 +66,7 @@ export class FlowkerAdapter extends HttpExecutionAdapter {
     if (after !== null) query.cursor = after;
     const response = await this.http.request({ path: '/v1/executions', query, endpoint: 'list' });
     const page = edge.accepted(response, [200], FlowkerListBody, 'list');
-    const executions = page.items.map((item) => toExecution(edge.upstreamId(item.executionId), item));
+    const executions = page.items.map((item) => fromFlowkerStatus(edge.upstreamId(item.executionId), item));
     return { executions, next: page.hasMore !== false && page.nextCursor ? page.nextCursor : null };
   }
 }

@@ -22,7 +22,7 @@ const STEP_STATUS: StatusTable<StepStatus> = new Map([
 /** Flowker wraps its error codes into messages, first or last (`cycle detected at node "a": FLK-0508`). */
 const ERROR_CODE = /\b(FLK-\d{4})\b/;
 
-export function toExecution(upstreamId: string, body: FlowkerExecutionStatusBody): Execution {
+export function fromFlowkerStatus(upstreamId: string, body: FlowkerExecutionStatusBody): Execution {
   const { status, reason } = executionStatusFrom(EXECUTION_STATUS, body.status);
   return {
     provider: 'flowker',
