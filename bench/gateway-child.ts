@@ -4,6 +4,7 @@
  * which the benchmark discards by default: the per-operation log line is still produced.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startGateway } from '../src/server/gateway.js';
@@ -23,6 +24,11 @@ serveRpc(
       return usage();
     },
     live: () => ({ pollers: gateway.live.activePollers }),
+    /** A V8 heap snapshot after a full GC (bench/heap.ts compares two): where the memory goes. */
+    heapSnapshot: (args: { path: string }) => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return writeHeapSnapshot(args.path);
+    },
     /** Event-loop delay since the last call (ms), then starts over. */
     loopDelay: () => {
       // The histogram counts the 10 ms sampling period itself: report only the lateness beyond it.

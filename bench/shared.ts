@@ -84,6 +84,8 @@ export interface LiveSchedule {
 export const liveProviderOf = (n: number): Provider => ROUND_ROBIN[n % 3]!;
 /** Live execution numbers start here, well apart from anything else. */
 export const LIVE_BASE = 1_000;
+/** PromptLayer runs started through the gateway in the live benchmark get ids from here. */
+export const PROMPTLAYER_RUN_BASE = 5_000_000;
 
 export const liveOffset = (schedule: LiveSchedule, n: number): number =>
   Math.floor(((n - LIVE_BASE) * schedule.periodMs) / schedule.executions);

@@ -42,6 +42,12 @@ const EnvSchema = z.object({
   POLL_ERROR_THRESHOLD: int(3, 1),
   /** Across every poller, per upstream: live traffic never exceeds this rate. */
   POLL_MAX_PER_SECOND: int(200, 1),
+  /** While an execution's upstream push is healthy (Polos stream, PromptLayer callback), it is polled only this often. */
+  POLL_SAFETY_INTERVAL_MS: int(15_000, 10),
+  /** Polos event streams held at once per process (one per watched execution tree); 0 turns them off. */
+  POLOS_MAX_STREAMS: int(10, 0),
+  /** Where PromptLayer can reach this gateway: with it, runs started here report their end to a callback URL. */
+  GATEWAY_PUBLIC_URL: optional(httpUrl),
   WS_CONNECTION_INIT_TIMEOUT_MS: int(3_000, 1),
 
   TERMINAL_CACHE_MAX: int(10_000, 1),
@@ -124,6 +130,15 @@ export interface Config {
     readonly maxIntervalMs: number;
     readonly errorThreshold: number;
     readonly maxPollsPerSecond: number;
+    readonly safetyIntervalMs: number;
+  };
+  /** Upstream push: Polos event streams and PromptLayer callbacks (see src/live/push.ts). */
+  readonly push: {
+    readonly polosMaxStreams: number;
+    /** A Polos stream silent this long (Polos sends keepalives every 50–200 ms) is dead. */
+    readonly streamIdleTimeoutMs: number;
+    /** GATEWAY_PUBLIC_URL; null: no callbacks. */
+    readonly publicUrl: string | null;
   };
   readonly ws: { readonly connectionInitTimeoutMs: number };
   readonly terminalCache: { readonly max: number; readonly ttlMs: number };
@@ -183,7 +198,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxIntervalMs: Math.max(e.POLL_MAX_INTERVAL_MS, e.POLL_INTERVAL_MS),
       errorThreshold: e.POLL_ERROR_THRESHOLD,
       maxPollsPerSecond: e.POLL_MAX_PER_SECOND,
+      safetyIntervalMs: e.POLL_SAFETY_INTERVAL_MS,
     },
+    push: { polosMaxStreams: e.POLOS_MAX_STREAMS, streamIdleTimeoutMs: STREAM_IDLE_TIMEOUT_MS, publicUrl: e.GATEWAY_PUBLIC_URL ?? null },
     ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS },
     terminalCache: { max: e.TERMINAL_CACHE_MAX, ttlMs: e.TERMINAL_CACHE_TTL_MS },
     idempotency: { ttlMs: e.IDEMPOTENCY_TTL_MS, maxKeys: e.IDEMPOTENCY_MAX_KEYS },
@@ -211,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 type Env = z.infer<typeof EnvSchema>;
+
+const STREAM_IDLE_TIMEOUT_MS = 5_000;
 
 const commaList = (value: string | undefined): string[] => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 

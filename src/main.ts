@@ -13,7 +13,7 @@ import { startGateway, type Gateway } from './server/gateway.js';
 async function main(): Promise<void> {
   const demo = wantsDemo() ? await startDemo() : null;
   try {
-    const config = loadConfig({ ...process.env, ...demo?.env });
+    const config = loadConfig({ ...process.env, ...demo?.env, ...(demo ? demoCallbackUrl(process.env) : {}) });
     const logger = createLogger(config.logLevel);
     const gateway = await startGateway(config, { logger });
     stopOnSignals(gateway, demo, logger); // before the banner: a SIGTERM right after "ready" still shuts down gracefully
@@ -27,6 +27,17 @@ async function main(): Promise<void> {
 async function startDemo(): Promise<DemoUpstreams> {
   const { startDemoUpstreams } = await import('./demo/upstreams.js');
   return startDemoUpstreams();
+}
+
+/**
+ * The demo PromptLayer calls back this gateway, so that a run started on the demo shows its end at
+ * once: GATEWAY_PUBLIC_URL is the local address unless it is set (not with PORT=0, whose port is
+ * known only once listening: the demo then polls, as without push).
+ */
+function demoCallbackUrl(env: NodeJS.ProcessEnv): Record<string, string> {
+  if (env.GATEWAY_PUBLIC_URL || env.PORT === '0') return {};
+  const host = !env.HOST || env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+  return { GATEWAY_PUBLIC_URL: `http://${host.includes(':') ? `[${host}]` : host}:${env.PORT ?? '4000'}` };
 }
 
 function printBanner(gateway: Gateway, demo: DemoUpstreams | null, browserUi: boolean): void {

@@ -22,6 +22,11 @@ export interface DemoResponse {
   readonly status: number;
   readonly contentType?: string;
   readonly body: string;
+  /**
+   * A response that stays open (server-sent events): called once the head is written, with a way
+   * to write and to end; returns what to stop when the connection closes. `body` is written first.
+   */
+  readonly stream?: (write: (chunk: string) => void, end: () => void) => () => void;
 }
 
 export type DemoHandler = (request: DemoRequest) => DemoResponse;
@@ -30,6 +35,8 @@ export type DemoHandler = (request: DemoRequest) => DemoResponse;
 export interface DemoUpstream<Plan> {
   readonly handle: DemoHandler;
   add(plan: Plan, startMs?: number): void;
+  /** Stops what it does on its own (PromptLayer's pending callbacks). */
+  close?(): void;
 }
 
 /** One of the executions `npm start` serves, with the line that the start-up banner prints for it. */
@@ -49,6 +56,28 @@ export const json = (status: number, value: unknown): DemoResponse => ({ status,
 export const text = (status: number, body: string): DemoResponse => ({ status, contentType: 'text/plain; charset=utf-8', body });
 /** Some real handlers answer with a bare status code (Polos' 400 and 500): no body, no content type. */
 export const empty = (status: number): DemoResponse => ({ status, body: '' });
+
+/** Server-sent events: `frames()` is asked every `everyMs` for what to send now (null: end the stream after what it returned). */
+export function eventStream(everyMs: number, frames: () => { readonly data: readonly string[]; readonly end: boolean }): DemoResponse {
+  return {
+    status: 200,
+    contentType: 'text/event-stream',
+    body: ': connected\n\n',
+    stream: (write, end) => {
+      const tick = () => {
+        const next = frames();
+        for (const data of next.data) write(`data: ${data}\n\n`);
+        if (next.end) {
+          clearInterval(timer);
+          end();
+        }
+      };
+      const timer = setInterval(tick, everyMs);
+      tick();
+      return () => clearInterval(timer);
+    },
+  };
+}
 
 /** Far above any real start body (Flowker refuses more than 1 MB itself); beyond it the demo answers 413. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -98,7 +127,13 @@ export async function startDemoServer(host: string, routes: Readonly<Record<stri
               })
             : text(404, `No demo upstream at /${prefix}; try ${Object.keys(routes).map((name) => `/${name}`).join(', ')}.`);
       res.writeHead(response.status, response.contentType ? { 'content-type': response.contentType } : {});
-      res.end(response.body);
+      if (!response.stream) return void res.end(response.body);
+      res.write(response.body);
+      const stop = response.stream(
+        (chunk) => void res.write(chunk),
+        () => void res.end(),
+      );
+      res.on('close', stop);
     });
   });
   server.listen(0, host);

@@ -1,7 +1,8 @@
 /**
  * Simulated Polos orchestrator: run (`POST /api/v1/workflows/{workflow_id}/run`), the full
- * `ExecutionResponse` (`GET /api/v1/executions/{id}`), cancel (`POST /api/v1/executions/{id}/cancel`)
- * and the runs list (`GET /api/v1/workflows/runs`), with the state transitions its database code
+ * `ExecutionResponse` (`GET /api/v1/executions/{id}`), cancel (`POST /api/v1/executions/{id}/cancel`),
+ * the runs list (`GET /api/v1/workflows/runs`) and the event stream of an execution tree
+ * (`GET /api/v1/events/stream`, server-sent events as `api/events/handlers.rs` sends them), with the state transitions its database code
  * writes (polos-dev/polos, `orchestrator/src/db/executions.rs` and `workers.rs`; the handlers in
  * `api/executions/handlers.rs` and `api/workflows/handlers.rs`).
  */
@@ -9,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { JsonValue } from '../domain/execution.js';
 import {
   empty,
+  eventStream,
   isJsonObject,
   json,
   parseJsonBody,
@@ -88,6 +90,9 @@ const EXECUTION_PATH = /^\/api\/v1\/executions\/([^/]+)$/;
 const CANCEL_PATH = /^\/api\/v1\/executions\/([^/]+)\/cancel$/;
 const RUN_PATH = /^\/api\/v1\/workflows\/([^/]+)\/run$/;
 const RUNS_PATH = '/api/v1/workflows/runs';
+const EVENTS_PATH = '/api/v1/events/stream';
+/** The orchestrator sends its literal `keepalive` frame every 50–200 ms while nothing happens. */
+const KEEPALIVE_MS = 100;
 const DEPLOYMENT_ID = 'demo-deployment-1';
 /** How long a worker takes to confirm a cancel (nominal ms): `pending_cancel` until then. */
 export const CANCEL_CONFIRM_MS = 2_000;
@@ -229,11 +234,58 @@ export function createPolos(clock: DemoClock, credentials: PolosCredentials): De
     return json(200, items);
   }
 
+  /**
+   * What the workers published for a tree, in order: the events of every execution whose root it
+   * is (the SDK publishes them all on the root's topic), as far as the clock has come.
+   */
+  function treeEvents(rootId: string, workflowId: string): string[] {
+    const published: { at: number; executionId: string; workflowId: string; type: string }[] = [];
+    for (const plan of plans.values()) {
+      if (plan.id !== rootId && plan.parent?.rootId !== rootId) continue;
+      let previous: ExecutionResponse | undefined;
+      for (const { at, state } of store.history(plan.id)) {
+        const type = publishedEvent(previous, state);
+        if (type) published.push({ at, executionId: plan.id, workflowId: plan.workflowId, type });
+        previous = state;
+      }
+    }
+    published.sort((a, b) => a.at - b.at);
+    return published.map((event, index) =>
+      JSON.stringify({
+        id: `${rootId}-${index + 1}`,
+        sequence_id: index + 1,
+        topic: `workflow/${workflowId}/${rootId}`,
+        event_type: event.type,
+        data: { _metadata: { execution_id: event.executionId, workflow_id: event.workflowId } },
+        created_at: rfc3339(new Date(event.at)),
+      }),
+    );
+  }
+
+  /**
+   * `stream_events` for `workflow_id` + `workflow_run_id`: the topic's events after
+   * `last_sequence_id`, then each new one as it comes, keepalives in between; for a failed root,
+   * once everything is sent, the error frame and the end. Never ends otherwise.
+   */
+  function events(query: URLSearchParams): DemoResponse {
+    const rootId = parseUuid(query.get('workflow_run_id') ?? '');
+    const workflowId = query.get('workflow_id');
+    if (rootId === null || !workflowId) return empty(400);
+    let sent = Math.max(0, Number(query.get('last_sequence_id') ?? 0) || 0);
+    return eventStream(KEEPALIVE_MS, () => {
+      const fresh = treeEvents(rootId, workflowId).slice(sent);
+      sent += fresh.length;
+      if (store.stateOf(rootId)?.status === 'failed') return { data: [...fresh, JSON.stringify({ type: 'error', message: 'Workflow execution failed' })], end: true };
+      return { data: fresh.length > 0 ? fresh : ['keepalive'], end: false };
+    });
+  }
+
   return {
     add,
     handle(request) {
       const denied = authenticate(request, credentials);
       if (denied) return denied;
+      if (request.method === 'GET' && request.path === EVENTS_PATH) return events(request.query);
       const runMatch = RUN_PATH.exec(request.path);
       if (request.method === 'POST' && runMatch?.[1]) return run(request, runMatch[1]);
       const cancelMatch = CANCEL_PATH.exec(request.path);
@@ -311,6 +363,20 @@ function moments(plan: PolosRunPlan, wallTime: WallTime): Moment<ExecutionRespon
     execution = apply(execution, event, at(event.atMs));
     return { atMs: event.atMs, state: execution };
   });
+}
+
+/**
+ * The lifecycle event a worker publishes when an execution moves to a state (the TypeScript SDK's
+ * executor and worker): a start, a step (a sub-workflow invoked, a run resumed), a finish or a
+ * cancel. Retries and failures publish nothing (failed steps send no event).
+ */
+function publishedEvent(previous: ExecutionResponse | undefined, next: ExecutionResponse): string | null {
+  if (previous?.status === next.status) return null;
+  if (next.status === 'running') return previous?.started_at ? 'step_start' : 'workflow_start';
+  if (next.status === 'waiting') return 'step_start';
+  if (next.status === 'completed') return 'workflow_finish';
+  if (next.status === 'cancelled') return 'workflow_cancel';
+  return null;
 }
 
 function apply(execution: ExecutionResponse, event: PolosEvent, at: string): ExecutionResponse {

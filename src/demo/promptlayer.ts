@@ -1,7 +1,8 @@
 /**
  * Simulated PromptLayer: `POST /workflows/{workflow_name}/run` (201 with the new execution's id;
- * 202 with a callback_url) and `GET /workflow-version-execution-results`, a map of nodes keyed by
- * node name, answered 202 while any node is QUEUED or RUNNING and 200 once all are final. Errors
+ * 202 with a callback_url, which it then POSTs `{workflow_version_execution_id, final_output}`
+ * to once, when the run finishes) and `GET /workflow-version-execution-results`, a map of nodes
+ * keyed by node name, answered 202 while any node is QUEUED or RUNNING and 200 once all are final. Errors
  * take the shapes of its OpenAPI: `{success:false, message}`, and FastAPI's `{detail:[…]}` for 422.
  * There is no list and no cancel, as in PromptLayer.
  *
@@ -9,6 +10,7 @@
  * which a number would silently turn into 9007199254740992, a different execution. The ids of new
  * runs are BigInts above 2^53 and odd, so that not one of them survives a round trip through a double.
  */
+import { request as httpRequest } from 'undici';
 import type { JsonValue } from '../domain/execution.js';
 import { isJsonObject, json, parseJsonBody, type DemoExample, type DemoRequest, type DemoResponse, type DemoUpstream, type DemoWorkflow } from './http.js';
 import { ExecutionStore, type DemoClock, type Moment } from './timeline.js';
@@ -63,7 +65,22 @@ const FALSE = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
 
 export function createPromptLayer(clock: DemoClock, apiKey: string): DemoUpstream<PromptLayerRunPlan> {
   const store = new ExecutionStore<NodeMap>(clock);
+  const callbacks = new Set<NodeJS.Timeout>();
   let runs = 0n;
+
+  /** When the run's last node is final: one POST, not signed, not retried (as PromptLayer documents nothing more). */
+  function callBack(id: string, url: string): void {
+    const timer = setTimeout(() => {
+      callbacks.delete(timer);
+      // The id as a bare JSON integer, as an int64 is sent.
+      const body = `{"workflow_version_execution_id":${id},"final_output":${JSON.stringify(store.stateOf(id) ?? {})}}`;
+      void httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+        (response) => response.body.dump(),
+        () => {}, // lost: the gateway's safety-net poll finds the end
+      );
+    }, Math.max(0, (store.endsAt(id) ?? clock.now()) - clock.now()));
+    callbacks.add(timer);
+  }
   const add = (plan: PromptLayerRunPlan, startMs?: number) => {
     if (!CANONICAL_ID.test(plan.id)) throw new Error(`PromptLayer ids are positive decimals, not "${plan.id}".`);
     store.add(plan.id, () => moments(plan), startMs);
@@ -86,7 +103,8 @@ export function createPromptLayer(clock: DemoClock, apiKey: string): DemoUpstrea
       ...(missing.length > 0 ? [`Missing input variables: ${missing.join(', ')}`] : []),
       ...(unused.length > 0 ? [`Unused input variables: ${unused.join(', ')}`] : []),
     ];
-    // With a callback_url PromptLayer answers 202 and POSTs the results there later; the demo never calls back.
+    // With a callback_url PromptLayer answers 202 and POSTs the results there when the run ends.
+    if (body.callbackUrl) callBack(id, body.callbackUrl);
     const status = body.callbackUrl ? 202 : 201;
     const head = JSON.stringify({ success: true, message: 'Workflow execution created successfully', warning: warnings.length > 0 ? warnings.join('; ') : null });
     // The id goes out as a bare JSON integer, as an int64 does: JSON.stringify cannot write one above 2^53.
@@ -95,6 +113,10 @@ export function createPromptLayer(clock: DemoClock, apiKey: string): DemoUpstrea
 
   return {
     add,
+    close() {
+      for (const timer of callbacks) clearTimeout(timer);
+      callbacks.clear();
+    },
     handle(request) {
       // FastAPI: an unknown route is a 404 before any dependency (the API key check) runs.
       const runMatch = RUN_PATH.exec(request.path);

@@ -31,6 +31,10 @@ export class Timeline<S> {
     return current;
   }
 
+  get lastAtMs(): number {
+    return this.moments.at(-1)!.atMs;
+  }
+
   /** The moments reached by `elapsedMs`: the past, which a later change must keep. */
   until(elapsedMs: number): Moment<S>[] {
     return this.moments.filter((moment) => moment.atMs <= elapsedMs);
@@ -74,6 +78,19 @@ export class ExecutionStore<S> {
   stateOf(id: string): S | undefined {
     const run = this.runs.get(id);
     return run?.timeline.stateAt(this.elapsed(run));
+  }
+
+  /** The states an execution went through so far, with the wall-clock time of each: what it has pushed. */
+  history(id: string): { readonly at: number; readonly state: S }[] {
+    const run = this.runs.get(id);
+    if (!run) return [];
+    return run.timeline.until(this.elapsed(run)).map((moment) => ({ at: run.wallTime(moment.atMs).getTime(), state: moment.state }));
+  }
+
+  /** When (wall clock, ms) an execution's last moment comes: when it ends. */
+  endsAt(id: string): number | undefined {
+    const run = this.runs.get(id);
+    return run ? run.wallTime(run.timeline.lastAtMs).getTime() : undefined;
   }
 
   /** Every execution that exists now (its first moment has passed), in the order they were added. */

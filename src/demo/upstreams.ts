@@ -3,7 +3,8 @@
  * and Polos APIs in this process, on one local port (one path prefix each), speaking their real
  * wire formats, with a handful of executions that move through their statuses over about 30 s
  * and then stay terminal, and workflows to start more (which play the same way from their
- * start), cancel (Polos) and list (Flowker, Polos).
+ * start), cancel (Polos) and list (Flowker, Polos). They push as the real ones do: Polos streams
+ * each execution tree's events, PromptLayer calls a run's callback_url when it finishes.
  */
 import type { JsonValue } from '../domain/execution.js';
 import { startDemoServer, type DemoExample, type DemoUpstream, type DemoWorkflow } from './http.js';
@@ -88,7 +89,10 @@ export async function startDemoUpstreams(options: DemoOptions = {}): Promise<Dem
       ...startable('polos', POLOS_STARTABLE),
     ],
     stats: { requests: (provider) => server.requests(provider) },
-    close: () => server.close(),
+    close: () => {
+      promptlayer.close?.();
+      return server.close();
+    },
   };
 }
 

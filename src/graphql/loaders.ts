@@ -24,25 +24,38 @@ const settleEach = <K, V>(keys: readonly K[], load: (key: K) => Promise<V>): Pro
 
 /**
  * `memoize: false` is for subscriptions, whose context lives as long as the stream: each event
- * still batches its lookups, but must not be answered from what an earlier event loaded.
+ * still batches its lookups, but must not be answered from what an earlier event loaded. The
+ * DataLoaders are made on first use: most subscription events need none (a context per
+ * subscription, 10,000 of them, would otherwise hold 20,000 idle loaders).
  */
 export function createLoaders(reader: ExecutionReader, { memoize = true }: { memoize?: boolean } = {}): Loaders {
-  const execution = new DataLoader<string, Execution | null>(
-    (ids) => settleEach(ids, (id) => reader.cachedExecution(parseGlobalId(id))),
-    { cache: memoize },
-  );
-  const details = new DataLoader<Execution, ExecutionDetails | null, string>(
-    (executions) => settleEach(executions, (snapshot) => reader.getDetails(snapshot)),
-    { cacheKeyFn: formatGlobalId, cache: memoize },
-  );
-  return {
-    execution,
-    details,
-    // async: a malformed id must reject this one promise, not throw out of a list resolver.
-    async loadExecution(globalId) {
-      const ref: ExecutionRef = parseGlobalId(globalId);
-      reader.assertConfigured(ref);
-      return execution.load(formatGlobalId(ref));
-    },
-  };
+  return new OperationLoaders(reader, memoize);
+}
+
+class OperationLoaders implements Loaders {
+  private executionLoader: DataLoader<string, Execution | null> | null = null;
+  private detailsLoader: DataLoader<Execution, ExecutionDetails | null, string> | null = null;
+
+  constructor(
+    private readonly reader: ExecutionReader,
+    private readonly memoize: boolean,
+  ) {}
+
+  get execution(): DataLoader<string, Execution | null> {
+    return (this.executionLoader ??= new DataLoader((ids) => settleEach(ids, (id) => this.reader.cachedExecution(parseGlobalId(id))), { cache: this.memoize }));
+  }
+
+  get details(): DataLoader<Execution, ExecutionDetails | null, string> {
+    return (this.detailsLoader ??= new DataLoader<Execution, ExecutionDetails | null, string>(
+      (executions) => settleEach(executions, (snapshot) => this.reader.getDetails(snapshot)),
+      { cacheKeyFn: formatGlobalId, cache: this.memoize },
+    ));
+  }
+
+  // async: a malformed id must reject this one promise, not throw out of a list resolver.
+  async loadExecution(globalId: string): Promise<Execution | null> {
+    const ref: ExecutionRef = parseGlobalId(globalId);
+    this.reader.assertConfigured(ref);
+    return this.execution.load(formatGlobalId(ref));
+  }
 }

@@ -32,7 +32,7 @@ export class LocalPollCoordinator implements PollCoordinator {
 
   async withdraw(): Promise<void> {}
 
-  /** In-process, the poller itself keeps the newest event (ExecutionPoller.latest). */
+  /** In-process, LiveExecutions keeps the newest event it heard for each watched execution. */
   async record(): Promise<void> {}
 
   async latest(): Promise<LiveEvent | null> {

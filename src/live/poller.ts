@@ -2,7 +2,9 @@
  * Polls one execution until it is terminal, publishing each observable change. There is one
  * poller per execution however many subscribers watch it (see LiveExecutions); it adapts its
  * pace: quick while the execution changes, slower (bounded, jittered) while it does not, and
- * backing off, honouring Retry-After, while the upstream fails.
+ * backing off, honouring Retry-After, while the upstream fails. Where the upstream pushes (see
+ * push.ts), a push triggers an immediate read, and while the push channel is healthy the poller
+ * only polls as a safety net, every `safetyIntervalMs`: the read stays the source of truth.
  */
 import { isTerminal, type Execution } from '../domain/execution.js';
 import { GatewayError } from '../domain/errors.js';
@@ -16,6 +18,8 @@ export interface PollerOptions {
   readonly maxIntervalMs: number;
   /** Consecutive failures before subscribers are told (once per failure streak). */
   readonly errorThreshold: number;
+  /** The pace while a push channel is healthy: pushes are lost sometimes, and some changes send none. */
+  readonly safetyIntervalMs: number;
 }
 
 export interface PollerDeps {
@@ -42,14 +46,16 @@ const SLOWDOWN = 1.5;
 const JITTER = 0.1;
 
 export class ExecutionPoller {
-  /** The newest event, replayed to subscribers who join late. */
-  latest: LiveEvent | null = null;
   private lastSnapshot: Execution | null = null;
   private timer: NodeJS.Timeout | undefined;
   private unchangedPolls = 0;
   private failures = 0;
   private polls = 0;
   private stopped = false;
+  private inFlight = false;
+  /** A trigger arrived during a poll: poll again once it is done (what it read may predate the push). */
+  private again = false;
+  private pushHealthy = false;
   /** The trace context of the read in progress, stamped on what it publishes. */
   private trace: TraceCarrier | undefined;
   readonly globalId: string;
@@ -76,12 +82,43 @@ export class ExecutionPoller {
     return this.stopped;
   }
 
+  /** Reads again now: the upstream pushed something about this execution. */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** A push channel became healthy (poll only as a safety net) or failed (poll at once, then as usual). */
+  setPushHealthy(healthy: boolean): void {
+    if (this.pushHealthy === healthy) return;
+    this.pushHealthy = healthy;
+    if (!healthy) this.trigger(); // pushes may have been lost while it failed
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.poll(), delayMs);
   }
 
   private async poll(): Promise<void> {
+    this.inFlight = true;
+    try {
+      await this.pollOnce();
+    } finally {
+      this.inFlight = false;
+    }
+    if (this.again) {
+      this.again = false;
+      this.schedule(0);
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
     await this.deps.gate();
     if (this.stopped) return;
     const { observePoll } = this.deps;
@@ -92,7 +129,7 @@ export class ExecutionPoller {
   private async read(trace: TraceCarrier | undefined): Promise<PollOutcome> {
     this.trace = trace;
     try {
-      const snapshot = await this.fetch();
+      const snapshot = await readSnapshot(this.deps.reader, this.ref, this.polls++ === 0);
       if (this.stopped) return { outcome: 'stopped' };
       this.failures = 0;
       if (snapshot === null) {
@@ -119,18 +156,6 @@ export class ExecutionPoller {
     }
   }
 
-  /**
-   * The first poll may be served by the terminal cache; later ones must see the upstream.
-   * A terminal snapshot is completed with its details (Flowker `/results`, once).
-   */
-  private async fetch(): Promise<Execution | null> {
-    const { reader } = this.deps;
-    const execution = this.polls++ === 0 ? await reader.cachedExecution(this.ref) : await reader.freshExecution(this.ref);
-    if (!execution || !isTerminal(execution) || execution.details) return execution;
-    const details = await reader.getDetails(execution);
-    return details ? { ...execution, details } : execution;
-  }
-
   private async recordFailure(error: unknown): Promise<GatewayError> {
     this.failures++;
     const gatewayError =
@@ -147,14 +172,13 @@ export class ExecutionPoller {
   }
 
   private nextDelay(): number {
+    if (this.pushHealthy) return jitter(this.options.safetyIntervalMs);
     const slowdown = SLOWDOWN ** Math.max(0, this.unchangedPolls - STEADY_POLLS);
     return jitter(Math.min(this.options.maxIntervalMs, this.options.intervalMs * slowdown));
   }
 
   private async emit(event: LiveEvent): Promise<void> {
-    const stamped = this.trace ? { ...event, trace: this.trace } : event;
-    this.latest = stamped;
-    await this.deps.publish(stamped);
+    await this.deps.publish(this.trace ? { ...event, trace: this.trace } : event);
   }
 
   private async finish(event: LiveEvent): Promise<void> {
@@ -162,6 +186,18 @@ export class ExecutionPoller {
     this.stop();
     this.deps.onFinished();
   }
+}
+
+/**
+ * One read of an execution for its subscribers. The first read of a watch may be served by the
+ * terminal cache (`cached`); later ones must see the upstream. A terminal snapshot is completed
+ * with its details (Flowker `/results`, once).
+ */
+export async function readSnapshot(reader: ExecutionReader, ref: ExecutionRef, cached: boolean): Promise<Execution | null> {
+  const execution = cached ? await reader.cachedExecution(ref) : await reader.freshExecution(ref);
+  if (!execution || !isTerminal(execution) || execution.details) return execution;
+  const details = await reader.getDetails(execution);
+  return details ? { ...execution, details } : execution;
 }
 
 const jitter = (delayMs: number): number => Math.round(delayMs * (1 - JITTER + Math.random() * 2 * JITTER));

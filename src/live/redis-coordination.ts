@@ -1,6 +1,6 @@
 /**
  * What this replica shares with the others: live events, who polls which execution, the
- * terminal cache and the idempotency keys of starts. Through Redis when REDIS_URL is set (see docs/replicas.md); otherwise nothing
+ * terminal cache, the idempotency keys of starts and the PromptLayer callback tokens. Through Redis when REDIS_URL is set (see docs/replicas.md); otherwise nothing
  * is shared and everything stays in-process, as for a single replica.
  */
 import type { Config } from '../config.js';
@@ -10,6 +10,7 @@ import { RedisTerminalCache } from '../executions/redis-terminal-cache.js';
 import { releaseAll } from '../lifecycle.js';
 import { MemoryTerminalCache, TieredTerminalCache, type CacheObserver, type TerminalCache } from '../executions/terminal-cache.js';
 import type { Logger } from '../logger.js';
+import { MemoryCallbackStore, RedisCallbackStore, type CallbackStore } from './callback-store.js';
 import type { LiveEvent } from './events.js';
 import { LocalPollCoordinator, type PollCoordinator } from './poll-coordinator.js';
 import { MemoryPubSub, type PubSub } from './pubsub.js';
@@ -25,6 +26,8 @@ export interface Coordination {
   readonly pollCoordinator: PollCoordinator;
   readonly terminalCache: TerminalCache;
   readonly idempotency: IdempotencyStore;
+  /** PromptLayer callback tokens (see callbacks.ts). */
+  readonly callbackStore: CallbackStore;
   readonly redis: RedisStatus;
   close(): Promise<void>;
 }
@@ -37,13 +40,13 @@ export interface CoordinationDeps {
 export async function startCoordination(config: Config, deps: CoordinationDeps): Promise<Coordination> {
   if (config.redisUrl === null) {
     const idempotency = new MemoryIdempotencyStore({ ttlMs: config.idempotency.ttlMs, max: config.idempotency.maxKeys });
-    return coordination(new MemoryPubSub(), new LocalPollCoordinator(), new MemoryTerminalCache(config.terminalCache, deps.cacheObserver), idempotency);
+    return coordination(new MemoryPubSub(), new LocalPollCoordinator(), new MemoryTerminalCache(config.terminalCache, deps.cacheObserver), idempotency, new MemoryCallbackStore());
   }
   const link = await RedisLink.connect({ url: config.redisUrl, ...config.redis }, deps.logger);
   const shared = new RedisTerminalCache(link.commands, { key: (globalId) => link.key(`terminal:${globalId}`), ttlMs: config.terminalCache.ttlMs });
   const terminalCache = new TieredTerminalCache(new MemoryTerminalCache(config.terminalCache), shared, deps.cacheObserver);
   const idempotency = new RedisIdempotencyStore(link.commands, { key: (recordKey) => link.key(`idempotency:${recordKey}`), ttlMs: config.idempotency.ttlMs });
-  return coordination(new RedisPubSub(link), new RedisPollCoordinator(link, config.redis.leaseMs), terminalCache, idempotency, link);
+  return coordination(new RedisPubSub(link), new RedisPollCoordinator(link, config.redis.leaseMs), terminalCache, idempotency, new RedisCallbackStore(link), link);
 }
 
 function coordination(
@@ -51,6 +54,7 @@ function coordination(
   pollCoordinator: PollCoordinator,
   terminalCache: TerminalCache,
   idempotency: IdempotencyStore,
+  callbackStore: CallbackStore,
   link: RedisLink | null = null,
 ): Coordination {
   return {
@@ -58,6 +62,7 @@ function coordination(
     pollCoordinator,
     terminalCache,
     idempotency,
+    callbackStore,
     get redis(): RedisStatus {
       return link?.state ?? 'disabled';
     },

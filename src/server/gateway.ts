@@ -23,12 +23,14 @@ import type { GatewayContext } from '../graphql/context.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
+import { createPush } from '../live/push-channels.js';
 import { startCoordination, type RedisStatus } from '../live/redis-coordination.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startTracing } from '../tracing/index.js';
 import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
+import { createCallbackHandler } from './callbacks.js';
 import { apolloTransport } from './apollo-transport.js';
 import { createHttpApp } from './http-app.js';
 import { Metrics } from './metrics.js';
@@ -89,17 +91,20 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
   const tracing = config.tracing ? await startTracing(config.tracing) : null;
   if (tracing) opened.add('tracing', () => tracing.shutdown()); // released last: exports the last spans
   const metrics = new Metrics(config.upstreams.map((upstream) => upstream.provider));
+  const streams = { maxStreams: config.push.polosMaxStreams, idleTimeoutMs: config.push.streamIdleTimeoutMs };
   const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
   opened.add('redis coordination', () => coordination.close());
   metrics.observeRedis(() => coordination.redis);
   const httpObserver = withCallCounting(metrics.http);
-  const adapters = createAdapters(config.upstreams, config.http, tracing?.traceHttp(httpObserver) ?? httpObserver);
+  const adapters = createAdapters(config.upstreams, config.http, tracing?.traceHttp(httpObserver) ?? httpObserver, streams);
   const reader = new ExecutionReader(adapters, coordination.terminalCache);
   opened.add('upstream connection pools', () => reader.close());
+  const push = createPush(config, { reader, callbackStore: coordination.callbackStore, observer: metrics.live, logger, pushed: (ref) => live.pushed(ref) });
+  opened.add('upstream push', async () => push.close());
   // A duplicate start waits at most as long as the first one's upstream call can take, and its record's write.
   const idempotentStarts = new IdempotentStarts(coordination.idempotency, { waitMs: config.http.deadlineMs + config.redis.commandTimeoutMs });
-  const commands = new ExecutionCommands(reader, idempotentStarts);
-  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, tracing?.traceLive(metrics.live) ?? metrics.live, coordination.pollCoordinator);
+  const commands = new ExecutionCommands(reader, idempotentStarts, push.startCallbacks);
+  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, tracing?.traceLive(metrics.live) ?? metrics.live, coordination.pollCoordinator, push.channels);
   opened.add('live executions', () => live.close()); // gives up its leases: other replicas take over at once
   const contextFor = (memoize: boolean): GatewayContext => ({
     loaders: createLoaders(reader, { memoize }),
@@ -176,7 +181,8 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     maxBodyBytes: config.limits.maxBodyBytes,
     maxBatchOperations: config.limits.maxBatchOperations,
     metrics,
-    readiness: () => ({ ready: !stopping, details: { providers: reader.providers, redis: coordination.redis } }),
+    readiness: () => ({ ready: !stopping, details: { providers: reader.providers, redis: coordination.redis, push: push.status() } }),
+    callbacks: push.callbacks && createCallbackHandler(push.callbacks, { maxBodyBytes: config.http.maxResponseBytes }),
     beforeGraphQL: (app) => mountUi(app, { enabled: config.graphiqlEnabled }),
   });
   httpServer.on('request', (req, res) => (sse.handles(req) ? sse.handle(req, res) : app(req, res)));

@@ -13,6 +13,7 @@ import express from 'express';
 import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import type { KeyCheck } from './auth.js';
+import type { NodeHandler } from './callbacks.js';
 import { limitExceeded } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { requestContext, requestIdFor } from './request-context.js';
@@ -27,6 +28,8 @@ export interface HttpAppOptions {
   readonly metrics: Metrics;
   /** Whether the gateway takes traffic, and extra facts for the JSON (providers, Redis). */
   readonly readiness: () => { ready: boolean; details: Record<string, unknown> };
+  /** Upstream callbacks (`/callbacks/…`): authenticated by their own tokens, so before the gateway keys. Null: none. */
+  readonly callbacks?: NodeHandler | null;
   /** Routes mounted before `/graphql` (the browser UI). */
   readonly beforeGraphQL?: (app: express.Express) => void;
 }
@@ -47,6 +50,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     res.setHeader('content-type', options.metrics.registry.contentType);
     res.send(await options.metrics.registry.metrics());
   });
+  if (options.callbacks) app.post('/callbacks/*path', (req, res) => void options.callbacks?.(req, res));
   options.beforeGraphQL?.(app);
   app.use(GRAPHQL_PATH, (req, res) => void graphql(req, res));
   return (req, res) => {

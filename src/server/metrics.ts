@@ -66,6 +66,36 @@ export class Metrics {
     help: 'Executions being polled by this process.',
     registers: [this.registry],
   });
+  private readonly pushStreams = new Gauge({
+    name: 'live_push_streams_open',
+    help: 'Upstream event streams held by this process (Polos: one per watched execution tree, reconnecting ones included).',
+    labelNames: ['provider'],
+    registers: [this.registry],
+  });
+  private readonly pushFrames = new Counter({
+    name: 'live_push_stream_frames_total',
+    help: 'Upstream event stream frames by kind (activity, keepalive, ignored, closed, malformed).',
+    labelNames: ['provider', 'kind'],
+    registers: [this.registry],
+  });
+  private readonly pushFailures = new Counter({
+    name: 'live_push_stream_failures_total',
+    help: 'Upstream event streams refused (not opened) or dropped (after opening); each is retried with backoff.',
+    labelNames: ['provider', 'reason'],
+    registers: [this.registry],
+  });
+  private readonly pushCallbacks = new Counter({
+    name: 'live_push_callbacks_total',
+    help: 'Upstream callbacks received, by outcome (accepted, replayed, unknown_token, too_large, bad_body).',
+    labelNames: ['provider', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly pushReads = new Counter({
+    name: 'live_push_triggered_reads_total',
+    help: 'Executions read again at once because their upstream pushed (source: stream or callback).',
+    labelNames: ['provider', 'source'],
+    registers: [this.registry],
+  });
 
   /** Read at scrape time: the Redis link changes state on its own. */
   private readRedisStatus: () => string = () => 'disabled';
@@ -100,6 +130,11 @@ export class Metrics {
   readonly live: LiveObserver = {
     onPollersChanged: (count) => this.activePollers.set(count),
     onSubscribersChanged: (delta) => this.activeSubscriptions.inc(delta),
+    onStreamsChanged: (provider, open) => this.pushStreams.set({ provider }, open),
+    onStreamFrame: (provider, kind) => this.pushFrames.inc({ provider, kind }),
+    onStreamFailure: (provider, reason) => this.pushFailures.inc({ provider, reason }),
+    onCallback: (provider, outcome) => this.pushCallbacks.inc({ provider, outcome }),
+    onTriggeredRead: (provider, source) => this.pushReads.inc({ provider, source }),
   };
 
   observeRedis(read: () => string): void {

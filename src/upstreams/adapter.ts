@@ -15,6 +15,8 @@ export interface StartRequest {
   readonly workflowId: string;
   readonly input: JsonValue | null;
   readonly idempotencyKey: string | null;
+  /** Where the upstream should report the run's end, when it can (PromptLayer `callback_url`). */
+  readonly callbackUrl?: string | undefined;
 }
 
 export interface StartResult {
@@ -77,9 +79,46 @@ export const capabilities = (granted: Partial<Capabilities>): Capabilities => ({
   ...granted,
 });
 
+/**
+ * What an upstream's event stream says, once each frame is parsed and validated at the adapter
+ * edge. Events are triggers, never state: the live layer re-reads the execution they name.
+ */
+export type UpstreamEvent =
+  /** Something happened to an execution of the tree (`executionId` null: the root). `ended`: it finished or was cancelled. */
+  | { readonly kind: 'activity'; readonly sequence: number; readonly executionId: string | null; readonly ended: boolean }
+  /** The upstream's idle frame: the stream is alive, nothing happened. */
+  | { readonly kind: 'keepalive' }
+  /** A valid frame that cannot change any status (streamed model tokens), or one without a sequence. */
+  | { readonly kind: 'ignored'; readonly sequence: number | null }
+  /** The upstream ends the stream for good (Polos' error frame: the run failed). */
+  | { readonly kind: 'closed'; readonly message: string }
+  /** Not what the upstream documents: skipped, and counted. */
+  | { readonly kind: 'malformed' };
+
+/** An execution tree, as an event stream is opened for it: its root's workflow and id. */
+export interface EventTree {
+  readonly workflowId: string;
+  readonly rootId: string;
+}
+
+/** An upstream's push channel by event stream (Polos): one stream per execution tree. */
+export interface EventStreamSource {
+  /**
+   * Resolves once the upstream accepted the stream (else rejects with a GatewayError); then
+   * `onEvent` hears each frame, those after `afterSequence` (from the start when null). `ended`
+   * resolves when the upstream closes the stream or the signal aborts, and rejects when it drops.
+   */
+  open(tree: EventTree, afterSequence: number | null, signal: AbortSignal, onEvent: (event: UpstreamEvent) => void): Promise<{ readonly ended: Promise<void> }>;
+  /** Streams held at most at once (the size of their connection pool). */
+  readonly maxStreams: number;
+  close(): Promise<void>;
+}
+
 export interface ExecutionAdapter {
   readonly provider: Provider;
   readonly capabilities: Capabilities;
+  /** The upstream's event stream, when it has one and streams are enabled (Polos, POLOS_MAX_STREAMS > 0). */
+  readonly events?: EventStreamSource | undefined;
   /** The execution's current state, or null when the upstream says it does not exist. */
   fetchExecution(upstreamId: string): Promise<Execution | null>;
   /**

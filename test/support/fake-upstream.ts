@@ -24,6 +24,8 @@ export interface FakeResponse {
   readonly hang?: boolean;
   /** Drop the connection without a response. */
   readonly reset?: boolean;
+  /** Take over the response (server-sent events): the function writes the head and frames, and ends it if ever. */
+  readonly stream?: (res: ServerResponse) => void;
 }
 
 export type FakeHandler = (request: RecordedRequest) => FakeResponse | Promise<FakeResponse>;
@@ -57,6 +59,7 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
     const response = await current(recorded);
     if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
     if (response.hang) return;
+    if (response.stream) return response.stream(res);
     if (response.reset) {
       req.socket.destroy();
       return;

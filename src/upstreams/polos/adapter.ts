@@ -6,7 +6,8 @@
  */
 import type { Execution } from '../../domain/execution.js';
 import { GatewayError } from '../../domain/errors.js';
-import { HttpExecutionAdapter, capabilities, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
+import { HttpExecutionAdapter, capabilities, type EventStreamSource, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
+import type { UpstreamHttpClient } from '../http/client.js';
 import { parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
 import { startedExecution, toExecution } from './mapping.js';
 import { PolosExecutionBody, PolosRunBody, PolosRunsBody } from './wire.js';
@@ -21,6 +22,18 @@ export class PolosAdapter extends HttpExecutionAdapter {
 
   readonly provider = 'polos' as const;
   readonly capabilities = PolosAdapter.capabilities;
+
+  /** `events`: the event stream (see events.ts), unless streams are disabled (POLOS_MAX_STREAMS=0). */
+  constructor(
+    http: UpstreamHttpClient,
+    readonly events: EventStreamSource | undefined = undefined,
+  ) {
+    super(http);
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all([super.close(), this.events?.close()]);
+  }
 
   async fetchExecution(upstreamId: string): Promise<Execution | null> {
     const response = await this.http.request({

@@ -30,3 +30,20 @@ export const PolosRunsBody = z.array(
   PolosExecutionBody.pick({ id: true, workflow_id: true, status: true, created_at: true, payload: true, result: true, error: true, completed_at: true, root_execution_id: true }),
 );
 export type PolosRunItem = z.infer<typeof PolosRunsBody>[number];
+
+/**
+ * One frame of `GET /api/v1/events/stream` (orchestrator `api/events/handlers.rs`): an event of the
+ * tree's topic. Child executions' events carry their id in `data._metadata.execution_id`.
+ */
+export const PolosEventFrame = z.object({
+  sequence_id: z.number().int(),
+  topic: z.string().optional(),
+  event_type: z.string(),
+  data: z.unknown().optional(),
+  created_at: z.string().nullish(),
+});
+
+export const PolosEventMetadata = z.object({ _metadata: z.object({ execution_id: z.string().nullish() }) });
+
+/** The frame the stream ends with when the run failed: `{"type":"error","message":…}`. */
+export const PolosErrorFrame = z.object({ type: z.literal('error'), message: z.string().nullish() });

@@ -7,7 +7,7 @@ import type { Execution } from '../../domain/execution.js';
 import { HttpExecutionAdapter, capabilities, type StartRequest, type StartResult } from '../adapter.js';
 import { jsonObjectInput, parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
 import { startedExecution, toExecution } from './mapping.js';
-import { PromptLayerResultsBody, PromptLayerRunBody } from './wire.js';
+import { PromptLayerCallbackBody, PromptLayerResultsBody, PromptLayerRunBody } from './wire.js';
 
 export class PromptLayerAdapter extends HttpExecutionAdapter {
   static readonly capabilities = capabilities({ start: true });
@@ -31,11 +31,11 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
   }
 
   /** Not retried: PromptLayer has no idempotency key, so a retried run could run twice (the gateway's idempotency keys: src/executions/idempotency.ts). */
-  async startExecution({ workflowId, input }: StartRequest): Promise<StartResult> {
+  async startExecution({ workflowId, input, callbackUrl }: StartRequest): Promise<StartResult> {
     const response = await this.http.request({
       method: 'POST',
       path: `/workflows/${encodeURIComponent(workflowId)}/run`,
-      body: { input_variables: jsonObjectInput('promptlayer', input), return_all_outputs: true },
+      body: { input_variables: jsonObjectInput('promptlayer', input), return_all_outputs: true, ...(callbackUrl ? { callback_url: callbackUrl } : {}) },
       endpoint: 'run',
     });
     if (response.status >= 400 && response.status < 500) throw rejectedInput('promptlayer', response, 'run request');
@@ -46,4 +46,15 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
     const id = upstreamIdFrom('promptlayer', run.workflow_version_execution_id);
     return { execution: startedExecution(id), idempotencyKey: null, replayed: false };
   }
+}
+
+/**
+ * A callback PromptLayer POSTed to a run's `callback_url`, parsed like any of its bodies: the id
+ * of the run it reports on (null when it names none). UPSTREAM_BAD_RESPONSE when it is not what
+ * PromptLayer sends.
+ */
+export function parseCallback(body: string): string | null {
+  const callback = parseBody('promptlayer', { status: 200, headers: {}, body }, PromptLayerCallbackBody, 'callback body');
+  const id = callback.workflow_version_execution_id;
+  return id === undefined ? null : upstreamIdFrom('promptlayer', id);
 }
