@@ -78,10 +78,6 @@ export class ExecutionPoller {
     clearTimeout(this.timer);
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   /** Reads again now: the upstream pushed something about this execution. */
   trigger(): void {
     if (this.stopped) return;

@@ -62,7 +62,7 @@ export interface Capabilities {
   readonly partialListItems: boolean;
   /** `listChildren`: the upstream knows which executions ran under another (Polos). */
   readonly children: boolean;
-  /** The upstream pushes changes (a stream, callbacks) rather than only being polled. */
+  /** The upstream can push changes (Polos' event stream, PromptLayer's callbacks; see src/live/push.ts), not only be polled. */
   readonly push: boolean;
 }
 

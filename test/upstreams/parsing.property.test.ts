@@ -161,7 +161,7 @@ const TARGETS: readonly Target[] = [
       name: `PromptLayer results (${status})`,
       provider: 'promptlayer',
       run: (response) =>
-        expectExecution(promptlayer.toExecution(PROMPTLAYER_EXECUTION_ID, status, parseBody('promptlayer', response, PromptLayerResultsBody, 'x')), 'promptlayer'),
+        expectExecution(promptlayer.fromPromptLayerResults(PROMPTLAYER_EXECUTION_ID, status, parseBody('promptlayer', response, PromptLayerResultsBody, 'x')), 'promptlayer'),
     }),
   ),
   {
@@ -175,13 +175,13 @@ const TARGETS: readonly Target[] = [
   {
     name: 'Polos execution',
     provider: 'polos',
-    run: (response) => expectExecution(polos.toExecution(POLOS_EXECUTION_ID, parseBody('polos', response, PolosExecutionBody, 'x')), 'polos'),
+    run: (response) => expectExecution(polos.fromPolosExecution(POLOS_EXECUTION_ID, parseBody('polos', response, PolosExecutionBody, 'x')), 'polos'),
   },
   {
     name: 'Polos list',
     provider: 'polos',
     run: (response) => {
-      for (const item of parseBody('polos', response, PolosRunsBody, 'x')) expectExecution(polos.toExecution(upstreamIdFrom('polos', item.id), item), 'polos');
+      for (const item of parseBody('polos', response, PolosRunsBody, 'x')) expectExecution(polos.fromPolosExecution(upstreamIdFrom('polos', item.id), item), 'polos');
     },
   },
   {

@@ -20,6 +20,8 @@ export interface Edge {
   read<Schema extends z.ZodType>(response: UpstreamResponse, ok: readonly number[], schema: Schema, what: string): z.infer<Schema>;
   /** The body of a request carrying the client's input: as `read`, but a 4xx is BAD_USER_INPUT. */
   accepted<Schema extends z.ZodType>(response: UpstreamResponse, ok: readonly number[], schema: Schema, what: string): z.infer<Schema>;
+  /** A body validated with `schema` (`what` names it in errors: "callback body"). */
+  parse<Schema extends z.ZodType>(response: UpstreamResponse, schema: Schema, what: string): z.infer<Schema>;
   /** The error for a request carrying the client's input that was not answered as expected (a 4xx: rejected). */
   refused(response: UpstreamResponse, what: string): GatewayError;
   /** The error for a read answered with a status the adapter has no meaning for. */
@@ -44,6 +46,7 @@ export function createEdge(provider: Provider): Edge {
       if (!ok.includes(response.status)) throw refused(response, what);
       return parseBody(provider, response, schema, `${what} response`);
     },
+    parse: (response, schema, what) => parseBody(provider, response, schema, what),
     refused,
     unexpected: (response, what) => unexpectedStatus(provider, response, `the ${what} request`),
     upstreamId: (raw) => upstreamIdFrom(provider, raw),
