@@ -403,6 +403,9 @@ const PARENT_ID = '0d000000-0000-4000-8000-000000000011';
 const WORKER_A = '0d0000aa-0000-4000-8000-000000000001';
 const WORKER_B = '0d0000aa-0000-4000-8000-000000000002';
 
+/** A worker claims the run at `atMs` and starts running it a second later. */
+const claimedBy = (worker: string, atMs: number): PolosEvent[] => [{ atMs, to: 'claimed', worker }, { atMs: atMs + 1_000, to: 'running' }];
+
 export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
   {
     description: 'Polos parent: runs, waits on its child, then completes',
@@ -413,13 +416,11 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
       sessionId: '0d0000cc-0000-4000-8000-000000000011',
       events: [
         { atMs: 0, to: 'queued' },
-        { atMs: 1_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 2_000, to: 'running' },
+        ...claimedBy(WORKER_A, 1_000),
         { atMs: 6_000, to: 'waiting' },
         // The child's completion re-queues the parent, which then runs again from its step outputs.
         { atMs: 18_000, to: 'queued' },
-        { atMs: 19_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 20_000, to: 'running' },
+        ...claimedBy(WORKER_A, 19_000),
         {
           atMs: 26_000,
           to: 'completed',
@@ -438,8 +439,7 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
       parent: { id: PARENT_ID, rootId: PARENT_ID, stepKey: 'summarize_sources' },
       events: [
         { atMs: 6_000, to: 'queued' },
-        { atMs: 7_000, to: 'claimed', worker: WORKER_B },
-        { atMs: 8_000, to: 'running' },
+        ...claimedBy(WORKER_B, 7_000),
         { atMs: 18_000, to: 'completed', result: { summaries: 2, keyPoint: 'Persist step outputs so that a resumed run skips finished work.' } },
       ],
     },
@@ -453,11 +453,9 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
       sessionId: '0d0000cc-0000-4000-8000-000000000013',
       events: [
         { atMs: 0, to: 'queued' },
-        { atMs: 1_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 2_000, to: 'running' },
+        ...claimedBy(WORKER_A, 1_000),
         { atMs: 7_000, to: 'retry', error: 'TimeoutError: CRM API did not answer within 30s' },
-        { atMs: 11_000, to: 'claimed', worker: WORKER_B },
-        { atMs: 12_000, to: 'running' },
+        ...claimedBy(WORKER_B, 11_000),
         { atMs: 19_000, to: 'completed', result: { synced: 214, created: 9, updated: 205 } },
       ],
     },
@@ -471,14 +469,11 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
       sessionId: '0d0000cc-0000-4000-8000-000000000014',
       events: [
         { atMs: 0, to: 'queued' },
-        { atMs: 1_000, to: 'claimed', worker: WORKER_B },
-        { atMs: 2_000, to: 'running' },
+        ...claimedBy(WORKER_B, 1_000),
         { atMs: 5_000, to: 'retry', error: 'PaymentGatewayError: 503 Service Unavailable' },
-        { atMs: 7_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 8_000, to: 'running' },
+        ...claimedBy(WORKER_A, 7_000),
         { atMs: 11_000, to: 'retry', error: 'PaymentGatewayError: 503 Service Unavailable' },
-        { atMs: 13_000, to: 'claimed', worker: WORKER_B },
-        { atMs: 14_000, to: 'running' },
+        ...claimedBy(WORKER_B, 13_000),
         { atMs: 17_000, to: 'failed', error: 'PaymentGatewayError: 503 Service Unavailable' },
       ],
     },
@@ -507,13 +502,11 @@ export const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
           sessionId,
           events: [
             { atMs: 0, to: 'queued' },
-            { atMs: 1_000, to: 'claimed', worker: WORKER_A },
-            { atMs: 2_000, to: 'running' },
+            ...claimedBy(WORKER_A, 1_000),
             // invoke_and_wait: the child is created, and the parent waits on it.
             { atMs: 5_000, to: 'waiting' },
             { atMs: 14_000, to: 'queued' },
-            { atMs: 15_000, to: 'claimed', worker: WORKER_A },
-            { atMs: 16_000, to: 'running' },
+            ...claimedBy(WORKER_A, 15_000),
             { atMs: 20_000, to: 'completed', result: { topic, sections: 3, summary: 'Checkpoint every step; resume, never restart.' } },
           ],
         },
@@ -525,8 +518,7 @@ export const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
           parent: { id, rootId: id, stepKey: 'summarize_sources' },
           events: [
             { atMs: 5_000, to: 'queued' },
-            { atMs: 6_000, to: 'claimed', worker: WORKER_B },
-            { atMs: 7_000, to: 'running' },
+            ...claimedBy(WORKER_B, 6_000),
             { atMs: 14_000, to: 'completed', result: { summaries: 2, keyPoint: 'Persist step outputs so that a resumed run skips finished work.' } },
           ],
         },
@@ -547,8 +539,7 @@ export const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
           sessionId,
           events: [
             { atMs: 0, to: 'queued' },
-            { atMs: 1_000, to: 'claimed', worker: WORKER_B },
-            { atMs: 2_000, to: 'running' },
+            ...claimedBy(WORKER_B, 1_000),
             { atMs: 10_000, to: 'completed', result: { summary: input === '' ? 'Nothing to summarize.' : `${input.split(/\s+/).slice(0, 8).join(' ')}…`, words: input.split(/\s+/).filter(Boolean).length } },
           ],
         },
@@ -576,8 +567,7 @@ const genericWorkflow = (workflowId: string): PolosWorkflow => ({
       sessionId,
       events: [
         { atMs: 0, to: 'queued' },
-        { atMs: 1_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 2_000, to: 'running' },
+        ...claimedBy(WORKER_A, 1_000),
         { atMs: 12_000, to: 'completed', result: { ok: true } },
       ],
     },
