@@ -350,7 +350,7 @@ const RECONCILIATION_STEPS: readonly FlowkerStepPlan[] = [
 ];
 
 /** The workflows the demo Flowker knows: two active, one inactive (to see FLK-0501). */
-export const FLOWKER_WORKFLOWS: readonly FlowkerWorkflow[] = [
+const FLOWKER_WORKFLOWS: readonly FlowkerWorkflow[] = [
   {
     id: PAYMENT_APPROVAL,
     name: 'payment-approval',

@@ -95,7 +95,7 @@ const EVENTS_PATH = '/api/v1/events/stream';
 const KEEPALIVE_MS = 100;
 const DEPLOYMENT_ID = 'demo-deployment-1';
 /** How long a worker takes to confirm a cancel (nominal ms): `pending_cancel` until then. */
-export const CANCEL_CONFIRM_MS = 2_000;
+const CANCEL_CONFIRM_MS = 2_000;
 /** What `cancel_execution` accepts, and marks in the tree; anything else "cannot be cancelled". */
 const CANCELLABLE: ReadonlySet<ExecutionResponse['status']> = new Set(['queued', 'running', 'waiting', 'claimed', 'pending_cancel']);
 const DEFAULT_RUNS_LIMIT = 50;
@@ -486,7 +486,7 @@ const textIn = (payload: JsonValue, key: string, fallback: string): string => {
 };
 
 /** The workflows `startExecution` starts on the demo orchestrator. */
-export const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
+const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
   {
     id: 'research_agent',
     description: 'Polos "research_agent": runs, waits on a "summarize" sub-workflow from 5 s, completes at 20 s; cancel it (or its child) to cancel both',

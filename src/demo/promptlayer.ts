@@ -232,7 +232,7 @@ const textIn = (input: JsonObject, key: string, fallback: string): string => {
 };
 
 /** The workflows the demo PromptLayer runs, by name (or numeric id). */
-export const PROMPTLAYER_WORKFLOWS: readonly PromptLayerWorkflow[] = [
+const PROMPTLAYER_WORKFLOWS: readonly PromptLayerWorkflow[] = [
   {
     name: 'support-triage',
     id: '3101',
