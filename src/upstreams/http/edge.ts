@@ -24,8 +24,6 @@ export interface Edge {
   parse<Schema extends z.ZodType>(response: UpstreamResponse, schema: Schema, what: string): z.infer<Schema>;
   /** The error for a request carrying the client's input that was not answered as expected (a 4xx: rejected). */
   refused(response: UpstreamResponse, what: string): GatewayError;
-  /** The error for a read answered with a status the adapter has no meaning for. */
-  unexpected(response: UpstreamResponse, what: string): GatewayError;
   /** An execution id the upstream handed over, checked as part of a global id. */
   upstreamId(raw: string | number): string;
   /** The client's input where the upstream wants a JSON object (null: {}). */
@@ -48,7 +46,6 @@ export function createEdge(provider: Provider): Edge {
     },
     parse: (response, schema, what) => parseBody(provider, response, schema, what),
     refused,
-    unexpected: (response, what) => unexpectedStatus(provider, response, `the ${what} request`),
     upstreamId: (raw) => upstreamIdFrom(provider, raw),
     objectInput: (input) => jsonObjectInput(provider, input),
     error: (code, message) => new GatewayError(code, message, provider),
