@@ -16,6 +16,7 @@ import {
   parseJsonBody,
   parseUuid,
   text,
+  textIn,
   type DemoExample,
   type DemoRequest,
   type DemoResponse,
@@ -479,11 +480,6 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
     },
   },
 ];
-
-const textIn = (payload: JsonValue, key: string, fallback: string): string => {
-  const value = isJsonObject(payload) ? payload[key] : undefined;
-  return typeof value === 'string' && value !== '' ? value : fallback;
-};
 
 /** The workflows `startExecution` starts on the demo orchestrator. */
 const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [

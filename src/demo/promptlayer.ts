@@ -12,7 +12,7 @@
  */
 import { request as httpRequest } from 'undici';
 import type { JsonValue } from '../domain/execution.js';
-import { isJsonObject, json, parseJsonBody, type DemoExample, type DemoRequest, type DemoResponse, type DemoUpstream, type DemoWorkflow } from './http.js';
+import { isJsonObject, json, parseJsonBody, textIn, type DemoExample, type DemoRequest, type DemoResponse, type DemoUpstream, type DemoWorkflow } from './http.js';
 import { ExecutionStore, type DemoClock, type Moment } from './timeline.js';
 
 export interface PromptLayerNodePlan {
@@ -225,11 +225,6 @@ const REFUND_NODES: readonly PromptLayerNodePlan[] = [
     outcome: { value: 'Yes: order #58213 can be returned until 2026-05-28 (30 days after delivery). Start the return from your orders page.' },
   },
 ];
-
-const textIn = (input: JsonObject, key: string, fallback: string): string => {
-  const value = input[key];
-  return typeof value === 'string' && value !== '' ? value : fallback;
-};
 
 /** The workflows the demo PromptLayer runs, by name (or numeric id). */
 const PROMPTLAYER_WORKFLOWS: readonly PromptLayerWorkflow[] = [
