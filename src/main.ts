@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig, wantsDemo } from './config.js';
 import type { DemoUpstreams } from './demo/upstreams.js';
+import { toProviderEnum } from './domain/ids.js';
 import { releaseAll, StartupError } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import { startGateway, type Gateway } from './server/gateway.js';
@@ -71,7 +72,7 @@ function demoGuide(url: string, demo: DemoUpstreams): string[] {
   const [workflow] = demo.workflows;
   if (workflow) {
     const input = JSON.stringify(workflow.input).replace(/"(\w+)":/g, '$1:');
-    const mutation = `mutation { startExecution(input: { provider: ${workflow.provider.toUpperCase()}, workflowId: "${workflow.workflowId}", input: ${input} }) { idempotencyKey execution { id status } } }`;
+    const mutation = `mutation { startExecution(input: { provider: ${toProviderEnum(workflow.provider)}, workflowId: "${workflow.workflowId}", input: ${input} }) { idempotencyKey execution { id status } } }`;
     lines.push('Start one (then watch it with `subscription { executionUpdated(id: "…") { status progress { completed total } } }`):', ...curl(mutation));
   }
   return lines;

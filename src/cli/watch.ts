@@ -30,7 +30,7 @@ export interface WatchOptions {
   readonly connectTimeoutMs?: number;
 }
 
-export const toWebSocketUrl = (url: string): string => {
+const toWebSocketUrl = (url: string): string => {
   const parsed = new URL(url);
   if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
   else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';

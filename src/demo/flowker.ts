@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonValue } from '../domain/execution.js';
-import { isJsonObject, json, parseJsonBody, parseUuid, text, type DemoExample, type DemoRequest, type DemoResponse, type DemoUpstream, type DemoWorkflow } from './http.js';
+import { isJsonObject, json, parseJsonBody, parseUuid, text, textIn, type DemoExample, type DemoRequest, type DemoResponse, type DemoUpstream, type DemoWorkflow } from './http.js';
 import { ExecutionStore, type DemoClock, type Moment, type WallTime } from './timeline.js';
 
 type JsonObject = { readonly [key: string]: JsonValue };
@@ -332,10 +332,6 @@ const numberIn = (input: JsonObject, key: string, fallback: number): number => {
   const value = input[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 };
-const stringIn = (input: JsonObject, key: string, fallback: string): string => {
-  const value = input[key];
-  return typeof value === 'string' && value !== '' ? value : fallback;
-};
 
 const RECONCILIATION_STEPS: readonly FlowkerStepPlan[] = [
   {
@@ -350,7 +346,7 @@ const RECONCILIATION_STEPS: readonly FlowkerStepPlan[] = [
 ];
 
 /** The workflows the demo Flowker knows: two active, one inactive (to see FLK-0501). */
-export const FLOWKER_WORKFLOWS: readonly FlowkerWorkflow[] = [
+const FLOWKER_WORKFLOWS: readonly FlowkerWorkflow[] = [
   {
     id: PAYMENT_APPROVAL,
     name: 'payment-approval',
@@ -359,7 +355,7 @@ export const FLOWKER_WORKFLOWS: readonly FlowkerWorkflow[] = [
     exampleInput: { amount: 1500, currency: 'BRL', customer: 'cus_8841' },
     run: (input, executionId) => {
       const amount = numberIn(input, 'amount', 1500);
-      const currency = stringIn(input, 'currency', 'BRL');
+      const currency = textIn(input, 'currency', 'BRL');
       const chargeId = `ch_${executionId.slice(0, 8)}`;
       return {
         steps: [

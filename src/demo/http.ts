@@ -179,3 +179,9 @@ export function parseJsonBody(body: string): { readonly value: unknown } | null 
 
 export const isJsonObject = (value: unknown): value is { readonly [key: string]: JsonValue } =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A non-empty string a workflow's input names, or the fallback (the demo timelines print it back). */
+export const textIn = (input: JsonValue, key: string, fallback: string): string => {
+  const value = isJsonObject(input) ? input[key] : undefined;
+  return typeof value === 'string' && value !== '' ? value : fallback;
+};

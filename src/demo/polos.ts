@@ -16,6 +16,7 @@ import {
   parseJsonBody,
   parseUuid,
   text,
+  textIn,
   type DemoExample,
   type DemoRequest,
   type DemoResponse,
@@ -95,7 +96,7 @@ const EVENTS_PATH = '/api/v1/events/stream';
 const KEEPALIVE_MS = 100;
 const DEPLOYMENT_ID = 'demo-deployment-1';
 /** How long a worker takes to confirm a cancel (nominal ms): `pending_cancel` until then. */
-export const CANCEL_CONFIRM_MS = 2_000;
+const CANCEL_CONFIRM_MS = 2_000;
 /** What `cancel_execution` accepts, and marks in the tree; anything else "cannot be cancelled". */
 const CANCELLABLE: ReadonlySet<ExecutionResponse['status']> = new Set(['queued', 'running', 'waiting', 'claimed', 'pending_cancel']);
 const DEFAULT_RUNS_LIMIT = 50;
@@ -403,6 +404,9 @@ const PARENT_ID = '0d000000-0000-4000-8000-000000000011';
 const WORKER_A = '0d0000aa-0000-4000-8000-000000000001';
 const WORKER_B = '0d0000aa-0000-4000-8000-000000000002';
 
+/** A worker claims the run at `atMs` and starts running it a second later. */
+const claimedBy = (worker: string, atMs: number): PolosEvent[] => [{ atMs, to: 'claimed', worker }, { atMs: atMs + 1_000, to: 'running' }];
+
 export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
   {
     description: 'Polos parent: runs, waits on its child, then completes',
@@ -413,13 +417,11 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
       sessionId: '0d0000cc-0000-4000-8000-000000000011',
       events: [
         { atMs: 0, to: 'queued' },
-        { atMs: 1_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 2_000, to: 'running' },
+        ...claimedBy(WORKER_A, 1_000),
         { atMs: 6_000, to: 'waiting' },
         // The child's completion re-queues the parent, which then runs again from its step outputs.
         { atMs: 18_000, to: 'queued' },
-        { atMs: 19_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 20_000, to: 'running' },
+        ...claimedBy(WORKER_A, 19_000),
         {
           atMs: 26_000,
           to: 'completed',
@@ -438,8 +440,7 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
       parent: { id: PARENT_ID, rootId: PARENT_ID, stepKey: 'summarize_sources' },
       events: [
         { atMs: 6_000, to: 'queued' },
-        { atMs: 7_000, to: 'claimed', worker: WORKER_B },
-        { atMs: 8_000, to: 'running' },
+        ...claimedBy(WORKER_B, 7_000),
         { atMs: 18_000, to: 'completed', result: { summaries: 2, keyPoint: 'Persist step outputs so that a resumed run skips finished work.' } },
       ],
     },
@@ -453,11 +454,9 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
       sessionId: '0d0000cc-0000-4000-8000-000000000013',
       events: [
         { atMs: 0, to: 'queued' },
-        { atMs: 1_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 2_000, to: 'running' },
+        ...claimedBy(WORKER_A, 1_000),
         { atMs: 7_000, to: 'retry', error: 'TimeoutError: CRM API did not answer within 30s' },
-        { atMs: 11_000, to: 'claimed', worker: WORKER_B },
-        { atMs: 12_000, to: 'running' },
+        ...claimedBy(WORKER_B, 11_000),
         { atMs: 19_000, to: 'completed', result: { synced: 214, created: 9, updated: 205 } },
       ],
     },
@@ -471,27 +470,19 @@ export const POLOS_DEMO: readonly DemoExample<PolosRunPlan>[] = [
       sessionId: '0d0000cc-0000-4000-8000-000000000014',
       events: [
         { atMs: 0, to: 'queued' },
-        { atMs: 1_000, to: 'claimed', worker: WORKER_B },
-        { atMs: 2_000, to: 'running' },
+        ...claimedBy(WORKER_B, 1_000),
         { atMs: 5_000, to: 'retry', error: 'PaymentGatewayError: 503 Service Unavailable' },
-        { atMs: 7_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 8_000, to: 'running' },
+        ...claimedBy(WORKER_A, 7_000),
         { atMs: 11_000, to: 'retry', error: 'PaymentGatewayError: 503 Service Unavailable' },
-        { atMs: 13_000, to: 'claimed', worker: WORKER_B },
-        { atMs: 14_000, to: 'running' },
+        ...claimedBy(WORKER_B, 13_000),
         { atMs: 17_000, to: 'failed', error: 'PaymentGatewayError: 503 Service Unavailable' },
       ],
     },
   },
 ];
 
-const textIn = (payload: JsonValue, key: string, fallback: string): string => {
-  const value = isJsonObject(payload) ? payload[key] : undefined;
-  return typeof value === 'string' && value !== '' ? value : fallback;
-};
-
 /** The workflows `startExecution` starts on the demo orchestrator. */
-export const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
+const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
   {
     id: 'research_agent',
     description: 'Polos "research_agent": runs, waits on a "summarize" sub-workflow from 5 s, completes at 20 s; cancel it (or its child) to cancel both',
@@ -507,13 +498,11 @@ export const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
           sessionId,
           events: [
             { atMs: 0, to: 'queued' },
-            { atMs: 1_000, to: 'claimed', worker: WORKER_A },
-            { atMs: 2_000, to: 'running' },
+            ...claimedBy(WORKER_A, 1_000),
             // invoke_and_wait: the child is created, and the parent waits on it.
             { atMs: 5_000, to: 'waiting' },
             { atMs: 14_000, to: 'queued' },
-            { atMs: 15_000, to: 'claimed', worker: WORKER_A },
-            { atMs: 16_000, to: 'running' },
+            ...claimedBy(WORKER_A, 15_000),
             { atMs: 20_000, to: 'completed', result: { topic, sections: 3, summary: 'Checkpoint every step; resume, never restart.' } },
           ],
         },
@@ -525,8 +514,7 @@ export const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
           parent: { id, rootId: id, stepKey: 'summarize_sources' },
           events: [
             { atMs: 5_000, to: 'queued' },
-            { atMs: 6_000, to: 'claimed', worker: WORKER_B },
-            { atMs: 7_000, to: 'running' },
+            ...claimedBy(WORKER_B, 6_000),
             { atMs: 14_000, to: 'completed', result: { summaries: 2, keyPoint: 'Persist step outputs so that a resumed run skips finished work.' } },
           ],
         },
@@ -547,8 +535,7 @@ export const POLOS_WORKFLOWS: readonly PolosWorkflow[] = [
           sessionId,
           events: [
             { atMs: 0, to: 'queued' },
-            { atMs: 1_000, to: 'claimed', worker: WORKER_B },
-            { atMs: 2_000, to: 'running' },
+            ...claimedBy(WORKER_B, 1_000),
             { atMs: 10_000, to: 'completed', result: { summary: input === '' ? 'Nothing to summarize.' : `${input.split(/\s+/).slice(0, 8).join(' ')}…`, words: input.split(/\s+/).filter(Boolean).length } },
           ],
         },
@@ -576,8 +563,7 @@ const genericWorkflow = (workflowId: string): PolosWorkflow => ({
       sessionId,
       events: [
         { atMs: 0, to: 'queued' },
-        { atMs: 1_000, to: 'claimed', worker: WORKER_A },
-        { atMs: 2_000, to: 'running' },
+        ...claimedBy(WORKER_A, 1_000),
         { atMs: 12_000, to: 'completed', result: { ok: true } },
       ],
     },

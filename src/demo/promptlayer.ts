@@ -12,7 +12,7 @@
  */
 import { request as httpRequest } from 'undici';
 import type { JsonValue } from '../domain/execution.js';
-import { isJsonObject, json, parseJsonBody, type DemoExample, type DemoRequest, type DemoResponse, type DemoUpstream, type DemoWorkflow } from './http.js';
+import { isJsonObject, json, parseJsonBody, textIn, type DemoExample, type DemoRequest, type DemoResponse, type DemoUpstream, type DemoWorkflow } from './http.js';
 import { ExecutionStore, type DemoClock, type Moment } from './timeline.js';
 
 export interface PromptLayerNodePlan {
@@ -226,13 +226,8 @@ const REFUND_NODES: readonly PromptLayerNodePlan[] = [
   },
 ];
 
-const textIn = (input: JsonObject, key: string, fallback: string): string => {
-  const value = input[key];
-  return typeof value === 'string' && value !== '' ? value : fallback;
-};
-
 /** The workflows the demo PromptLayer runs, by name (or numeric id). */
-export const PROMPTLAYER_WORKFLOWS: readonly PromptLayerWorkflow[] = [
+const PROMPTLAYER_WORKFLOWS: readonly PromptLayerWorkflow[] = [
   {
     name: 'support-triage',
     id: '3101',

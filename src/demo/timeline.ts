@@ -12,7 +12,7 @@ export interface Moment<S> {
   readonly state: S;
 }
 
-export class Timeline<S> {
+class Timeline<S> {
   private readonly moments: readonly Moment<S>[];
 
   constructor(moments: readonly Moment<S>[]) {

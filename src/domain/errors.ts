@@ -1,7 +1,7 @@
 /**
  * The gateway's error vocabulary. Every failure that reaches a client carries one of these
  * codes (see the contract's "Errors" section); the GraphQL layer turns them into
- * `extensions.code` without knowing where they came from.
+ * `extensions` (src/server/pipeline/mask.ts) without knowing where they came from.
  */
 import type { Provider } from './ids.js';
 
@@ -32,22 +32,13 @@ export class GatewayError extends Error {
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
-    /** The upstream involved, when there is one (becomes `extensions.provider`). */
+    /** The upstream involved, when there is one. */
     readonly provider?: Provider,
     options?: { cause?: unknown; retryAfterMs?: number | undefined; notSent?: boolean },
   ) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;
     this.notSent = options?.notSent ?? false;
-  }
-
-  /**
-   * The error as clients see it. graphql-js copies an original error's `extensions` onto the
-   * GraphQLError that wraps it, so a GatewayError thrown anywhere below a resolver reaches the
-   * client with its code, over HTTP and WebSocket alike, without glue in each resolver.
-   */
-  get extensions(): { code: GatewayErrorCode; provider?: string } {
-    return this.provider ? { code: this.code, provider: this.provider.toUpperCase() } : { code: this.code };
   }
 }
 

@@ -1,12 +1,25 @@
 /**
- * Global ids: `<provider>:<upstream id>`. Parsing is strict so that a malformed id is caught
- * here, as BAD_USER_INPUT, instead of costing an upstream call; parsing also normalizes
- * (lower-case UUIDs) so that two spellings of one execution share one upstream request.
+ * Providers and global ids, and every spelling of them: the provider as the domain writes it
+ * (`polos`), as the schema's enum does (`POLOS`), as people read it (`Polos`), and the global id
+ * `<provider>:<upstream id>`. Parsing is strict so that a malformed id is caught here, as
+ * BAD_USER_INPUT, instead of costing an upstream call; parsing also normalizes (lower-case
+ * UUIDs) so that two spellings of one execution share one upstream request.
  */
 import { GatewayError } from './errors.js';
 
 export const PROVIDERS = ['flowker', 'promptlayer', 'polos'] as const;
 export type Provider = (typeof PROVIDERS)[number];
+/** The schema's `Provider` enum values. */
+export type ProviderEnum = Uppercase<Provider>;
+
+const DISPLAY_NAMES: Readonly<Record<Provider, string>> = { flowker: 'Flowker', promptlayer: 'PromptLayer', polos: 'Polos' };
+
+/** How messages name the provider. */
+export const providerName = (provider: Provider): string => DISPLAY_NAMES[provider];
+
+export const toProviderEnum = (provider: Provider): ProviderEnum => provider.toUpperCase() as ProviderEnum;
+
+export const fromProviderEnum = (value: ProviderEnum): Provider => value.toLowerCase() as Provider;
 
 export interface ExecutionRef {
   readonly provider: Provider;
@@ -47,6 +60,9 @@ export function parseGlobalId(id: string): ExecutionRef {
 }
 
 export const formatGlobalId = (ref: ExecutionRef): string => `${ref.provider}:${ref.upstreamId}`;
+
+/** The provider of a global id this gateway formatted (or parsed) itself. */
+export const providerOfGlobalId = (globalId: string): Provider => globalId.slice(0, globalId.indexOf(':')) as Provider;
 
 /** Ids come from clients: never echo an unbounded string back into an error or a log. */
 const truncate = (value: string): string => (value.length > 80 ? `${value.slice(0, 80)}…` : value);

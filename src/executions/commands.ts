@@ -9,7 +9,7 @@
 import type { Execution } from '../domain/execution.js';
 import { GatewayError } from '../domain/errors.js';
 import { formatGlobalId, type ExecutionRef, type Provider } from '../domain/ids.js';
-import type { ExecutionAdapter, StartRequest, StartResult } from '../upstreams/adapter.js';
+import { supported, type ExecutionAdapter, type StartRequest, type StartResult } from '../upstreams/adapter.js';
 import type { IdempotentStarts } from './idempotency.js';
 import type { ExecutionReader } from './reader.js';
 
@@ -33,14 +33,16 @@ export class ExecutionCommands {
     const adapter = this.reader.adapter(provider);
     const { workflowId, input, idempotencyKey: key } = request;
     if (key === null) return this.startRun(provider, adapter, request);
-    const nativeKey = adapter.nativeIdempotencyKeys ?? false;
+    const nativeKey = adapter.capabilities.nativeIdempotencyKey;
     return this.idempotency.start({ provider, workflowId, key, input, nativeKey }, () => this.startRun(provider, adapter, request));
   }
 
   /** Requests cancellation, then reads the execution again so the caller sees its new state. */
   async cancel(ref: ExecutionRef): Promise<Execution> {
-    await this.reader.adapter(ref.provider).cancelExecution(ref.upstreamId);
-    const execution = await this.reader.fetchExecution(ref);
+    const adapter = this.reader.adapter(ref.provider);
+    supported(adapter, 'cancel');
+    await adapter.cancelExecution!(ref.upstreamId);
+    const execution = await this.reader.freshExecution(ref);
     if (!execution) throw new GatewayError('NOT_FOUND', `Execution ${formatGlobalId(ref)} does not exist upstream.`, ref.provider);
     return execution;
   }

@@ -9,7 +9,7 @@ import { isTerminal } from '../domain/execution.js';
 import { GatewayError } from '../domain/errors.js';
 import type { ExecutionRef, Provider } from '../domain/ids.js';
 import { formatGlobalId } from '../domain/ids.js';
-import type { ExecutionAdapter, ListPage, ListRequest } from '../upstreams/adapter.js';
+import { supported, type ExecutionAdapter, type ListPage, type ListRequest } from '../upstreams/adapter.js';
 import type { TerminalCache } from './terminal-cache.js';
 
 export class ExecutionReader {
@@ -32,16 +32,19 @@ export class ExecutionReader {
     this.adapter(ref.provider);
   }
 
-  /** The execution's current state; null when the upstream says it does not exist. */
-  async getExecution(ref: ExecutionRef): Promise<Execution | null> {
+  /**
+   * The execution's current state, from the terminal cache when it is there (a terminal
+   * execution never changes), else fetched; null when the upstream says it does not exist.
+   */
+  async cachedExecution(ref: ExecutionRef): Promise<Execution | null> {
     const key = formatGlobalId(ref);
     const cached = await this.cache.get(key);
     if (cached) return cached;
-    return this.fetchExecution(ref);
+    return this.freshExecution(ref);
   }
 
-  /** Skips the cache: for pollers that must see the upstream's latest state. */
-  fetchExecution(ref: ExecutionRef): Promise<Execution | null> {
+  /** Always from the upstream (shared while in flight): for pollers that must see its latest state. */
+  freshExecution(ref: ExecutionRef): Promise<Execution | null> {
     const key = formatGlobalId(ref);
     const adapter = this.adapter(ref.provider);
     return this.shared(`execution ${key}`, async () => {
@@ -74,16 +77,18 @@ export class ExecutionReader {
     await Promise.all([...this.adapters.values()].map((adapter) => adapter.close()));
   }
 
-  /**
-   * A page of a provider's executions, as full snapshots: where the upstream's list items are
-   * partial (Polos), each is completed by a read, concurrent, shared and cached like any other.
-   * An execution deleted between the list and the read is left out.
-   */
+  /** A page of a provider's executions, as full snapshots; NOT_SUPPORTED where its adapter cannot list. */
   async listExecutions(provider: Provider, request: ListRequest): Promise<ListPage> {
-    const page = await this.adapter(provider).listExecutions(request);
-    if (!page.partial) return page;
-    const full = await Promise.all(page.executions.map((execution) => this.getExecution(execution)));
-    return { ...page, executions: full.filter((execution) => execution !== null), partial: false };
+    const adapter = this.adapter(provider);
+    supported(adapter, request.status === null ? 'list' : 'listByStatus');
+    return this.complete(adapter, await adapter.listExecutions!(request));
+  }
+
+  /** The executions started under this one, where its provider knows of any (else none). */
+  async children(execution: Execution, scan: number): Promise<readonly Execution[]> {
+    const adapter = this.adapter(execution.provider);
+    if (!adapter.capabilities.children) return [];
+    return (await this.complete(adapter, await adapter.listChildren!(execution.upstreamId, scan))).executions;
   }
 
   /** The configured adapter, or BAD_USER_INPUT naming the provider. */
@@ -91,6 +96,16 @@ export class ExecutionReader {
     const adapter = this.adapters.get(provider);
     if (!adapter) throw new GatewayError('BAD_USER_INPUT', `Provider "${provider}" is not configured on this gateway.`, provider);
     return adapter;
+  }
+
+  /**
+   * Where the upstream's list items are partial (Polos), each is completed by a read, concurrent,
+   * shared and cached like any other. An execution deleted between the list and the read is left out.
+   */
+  private async complete(adapter: ExecutionAdapter, page: ListPage): Promise<ListPage> {
+    if (!adapter.capabilities.partialListItems) return page;
+    const full = await Promise.all(page.executions.map((execution) => this.cachedExecution(execution)));
+    return { ...page, executions: full.filter((execution) => execution !== null) };
   }
 
   /** Single-flight: concurrent identical requests share one promise, dropped once it settles. */

@@ -114,7 +114,7 @@ export type Execution = Node & {
  * selected, and only once the execution is terminal.
  */
 export type ExecutionChildrenArgs = {
-  scan?: InputMaybe<Scalars['Int']['input']>;
+  scan?: Scalars['Int']['input'];
 };
 
 /** A page of executions (Relay connection). */
@@ -301,7 +301,7 @@ export type QueryExecutionsArgs = {
 /** The read side: executions by global id, batched and deduplicated per operation. */
 export type QueryExecutionsConnectionArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
-  first?: InputMaybe<Scalars['Int']['input']>;
+  first?: Scalars['Int']['input'];
   provider: Provider;
   status?: InputMaybe<ExecutionStatus>;
   workflowId?: InputMaybe<Scalars['String']['input']>;

@@ -42,7 +42,7 @@ class OperationLoaders implements Loaders {
   ) {}
 
   get execution(): DataLoader<string, Execution | null> {
-    return (this.executionLoader ??= new DataLoader((ids) => settleEach(ids, (id) => this.reader.getExecution(parseGlobalId(id))), { cache: this.memoize }));
+    return (this.executionLoader ??= new DataLoader((ids) => settleEach(ids, (id) => this.reader.cachedExecution(parseGlobalId(id))), { cache: this.memoize }));
   }
 
   get details(): DataLoader<Execution, ExecutionDetails | null, string> {

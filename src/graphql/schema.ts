@@ -11,7 +11,7 @@ import { scalars } from './scalars.js';
 
 const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
 
-export function loadTypeDefs(): string[] {
+function loadTypeDefs(): string[] {
   return readdirSync(SCHEMA_DIR)
     .filter((file) => file.endsWith('.graphql'))
     .sort()

@@ -33,7 +33,7 @@ export interface TokenPeek {
   readonly globalId: string | null;
 }
 
-export const CALLBACK_TTL_MS = 24 * 3_600_000;
+const CALLBACK_TTL_MS = 24 * 3_600_000;
 const MAX_TOKENS = 100_000;
 
 interface TokenState {

@@ -38,6 +38,18 @@ export interface LiveObserver extends PushObserver {
   observeSubscriber?(globalId: string): (event: LiveEvent) => void;
 }
 
+/** What the live layer is built from (src/server/gateway.ts wires it). */
+export interface LiveExecutionsParts {
+  readonly reader: ExecutionReader;
+  readonly pubsub: PubSub<LiveEvent>;
+  readonly options: LiveOptions;
+  readonly observer?: LiveObserver;
+  /** Who polls which execution: this replica alone by default, or one elected across replicas. */
+  readonly coordinator?: PollCoordinator;
+  /** The providers that push (see push.ts); the others are polled. */
+  readonly push?: PushChannels;
+}
+
 interface WatchEntry {
   readonly ref: ExecutionRef;
   readonly globalId: string;
@@ -56,15 +68,21 @@ export class LiveExecutions {
   private readonly gates = new Map<Provider, () => Promise<void>>();
   private polling = 0;
 
-  constructor(
-    private readonly reader: ExecutionReader,
-    private readonly pubsub: PubSub<LiveEvent>,
-    private readonly options: LiveOptions,
-    private readonly observer: LiveObserver = {},
-    private readonly coordinator: PollCoordinator = new LocalPollCoordinator(),
-    private readonly push: PushChannels = {},
-  ) {
+  private readonly reader: ExecutionReader;
+  private readonly pubsub: PubSub<LiveEvent>;
+  private readonly options: LiveOptions;
+  private readonly observer: LiveObserver;
+  private readonly coordinator: PollCoordinator;
+  private readonly push: PushChannels;
+
+  constructor({ reader, pubsub, options, observer = {}, coordinator = new LocalPollCoordinator(), push = {} }: LiveExecutionsParts) {
     if (!(options.maxPollsPerSecond > 0)) throw new TypeError(`maxPollsPerSecond must be positive, got ${options.maxPollsPerSecond}.`);
+    this.reader = reader;
+    this.pubsub = pubsub;
+    this.options = options;
+    this.observer = observer;
+    this.coordinator = coordinator;
+    this.push = push;
   }
 
   /** Executions this process polls (with replicas: those whose lease it holds). */

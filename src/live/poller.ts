@@ -78,10 +78,6 @@ export class ExecutionPoller {
     clearTimeout(this.timer);
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   /** Reads again now: the upstream pushed something about this execution. */
   trigger(): void {
     if (this.stopped) return;
@@ -194,7 +190,7 @@ export class ExecutionPoller {
  * with its details (Flowker `/results`, once).
  */
 export async function readSnapshot(reader: ExecutionReader, ref: ExecutionRef, cached: boolean): Promise<Execution | null> {
-  const execution = cached ? await reader.getExecution(ref) : await reader.fetchExecution(ref);
+  const execution = cached ? await reader.cachedExecution(ref) : await reader.freshExecution(ref);
   if (!execution || !isTerminal(execution) || execution.details) return execution;
   const details = await reader.getDetails(execution);
   return details ? { ...execution, details } : execution;

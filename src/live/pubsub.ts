@@ -27,11 +27,6 @@ export class MemoryPubSub<Message> implements PubSub<Message> {
     };
   }
 
-  /** Topics with listeners: lets tests prove nothing leaks. */
-  get topicCount(): number {
-    return this.listeners.size;
-  }
-
   async close(): Promise<void> {
     this.listeners.clear();
   }

@@ -44,7 +44,7 @@ export function createPush(config: Config, deps: PushDeps): Push {
           provider: 'polos',
           retryBaseMs: config.poll.intervalMs,
           retryMaxMs: config.poll.maxIntervalMs,
-          rootWorkflowId: async (rootId) => (await reader.getExecution({ provider: 'polos', upstreamId: rootId }).catch(() => null))?.workflowId ?? null,
+          rootWorkflowId: async (rootId) => (await reader.cachedExecution({ provider: 'polos', upstreamId: rootId }).catch(() => null))?.workflowId ?? null,
         },
         deps.observer,
         deps.logger,

@@ -24,12 +24,12 @@ import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
 import { createPush } from '../live/push-channels.js';
-import { startCoordination, type RedisStatus } from '../live/redis-coordination.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startTracing } from '../tracing/index.js';
 import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
+import { startCoordination, type RedisStatus } from './coordination.js';
 import { createCallbackHandler } from './callbacks.js';
 import { apolloTransport } from './apollo-transport.js';
 import { createHttpApp } from './http-app.js';
@@ -104,7 +104,14 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
   // A duplicate start waits at most as long as the first one's upstream call can take, and its record's write.
   const idempotentStarts = new IdempotentStarts(coordination.idempotency, { waitMs: config.http.deadlineMs + config.redis.commandTimeoutMs });
   const commands = new ExecutionCommands(reader, idempotentStarts, push.startCallbacks);
-  const live = new LiveExecutions(reader, coordination.pubsub, config.poll, tracing?.traceLive(metrics.live) ?? metrics.live, coordination.pollCoordinator, push.channels);
+  const live = new LiveExecutions({
+    reader,
+    pubsub: coordination.pubsub,
+    options: config.poll,
+    observer: tracing?.traceLive(metrics.live) ?? metrics.live,
+    coordinator: coordination.pollCoordinator,
+    push: push.channels,
+  });
   opened.add('live executions', () => live.close()); // gives up its leases: other replicas take over at once
   const contextFor = (memoize: boolean): GatewayContext => ({
     loaders: createLoaders(reader, { memoize }),

@@ -32,7 +32,7 @@ import { limitExceeded } from './limits.js';
 import type { Operation, Pipeline } from './pipeline/index.js';
 import { requestIdFor } from './request-context.js';
 
-export const SSE_PATH = '/graphql/stream';
+const SSE_PATH = '/graphql/stream';
 
 export interface SseOptions {
   readonly schema: GraphQLSchema;

@@ -28,7 +28,7 @@ interface Manifest {
   readonly workers: Readonly<Record<string, string>>;
 }
 
-export const ASSETS_PATH = '/ui/assets';
+const ASSETS_PATH = '/ui/assets';
 const DEFAULT_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 const ASSET_NAME = /^\/[\w.-]+\.(?:js|css|ttf|woff2?|svg|png)$/;
 

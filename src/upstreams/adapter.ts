@@ -1,15 +1,15 @@
 /**
  * What the rest of the gateway needs from an upstream. Each provider folder implements it:
  * the adapter makes the HTTP calls, validates the bodies and maps them to the domain model,
- * so nothing past this interface ever sees upstream JSON. Not every upstream can do everything
- * (only Polos cancels, PromptLayer cannot list): those calls fail with NOT_SUPPORTED.
+ * so nothing past this interface ever sees upstream JSON. Not every upstream can do everything:
+ * each adapter declares what it can in `capabilities`, the reader and the commands read that
+ * (`supported` below), and whatever is not declared fails with NOT_SUPPORTED, said one way.
  */
 import type { Execution, ExecutionDetails, JsonValue } from '../domain/execution.js';
 import { GatewayError } from '../domain/errors.js';
-import type { Provider } from '../domain/ids.js';
+import { providerName, type Provider } from '../domain/ids.js';
 import type { ExecutionStatus } from '../domain/status.js';
 import type { UpstreamHttpClient } from './http/client.js';
-import { providerName } from './http/client.js';
 
 export interface StartRequest {
   readonly workflowId: string;
@@ -36,12 +36,48 @@ export interface ListRequest {
 }
 
 export interface ListPage {
+  /** Full snapshots, or partial ones where the capabilities say `partialListItems`. */
   readonly executions: readonly Execution[];
-  /** The items lack fields a full read has (Polos lists carry no retry count, start or parent). */
-  readonly partial: boolean;
   /** Where the next page starts, in the upstream's terms; null on the last page. */
   readonly next: string | null;
 }
+
+/** What an upstream can do, declared by its adapter (the README's "Providers" table says the same). */
+export interface Capabilities {
+  /** `startExecution`: every provider. */
+  readonly start: boolean;
+  /**
+   * The upstream checks idempotency keys itself (Flowker): the key is passed through, and a start
+   * repeated with it returns the same execution. Every provider has the gateway's keys
+   * (src/executions/idempotency.ts); this says whether the upstream's own stand behind them.
+   */
+  readonly nativeIdempotencyKey: boolean;
+  /** `cancelExecution`. */
+  readonly cancel: boolean;
+  /** `listExecutions`. */
+  readonly list: boolean;
+  /** `listExecutions` with a status filter. */
+  readonly listByStatus: boolean;
+  /** List items lack fields a full read has (Polos: retry count, start, parent): each costs a read. */
+  readonly partialListItems: boolean;
+  /** `listChildren`: the upstream knows which executions ran under another (Polos). */
+  readonly children: boolean;
+  /** The upstream can push changes (Polos' event stream, PromptLayer's callbacks; see src/live/push.ts), not only be polled. */
+  readonly push: boolean;
+}
+
+/** An adapter's declaration: what it names it can do; everything else it cannot. */
+export const capabilities = (granted: Partial<Capabilities>): Capabilities => ({
+  start: false,
+  nativeIdempotencyKey: false,
+  cancel: false,
+  list: false,
+  listByStatus: false,
+  partialListItems: false,
+  children: false,
+  push: false,
+  ...granted,
+});
 
 /**
  * What an upstream's event stream says, once each frame is parsed and validated at the adapter
@@ -80,13 +116,9 @@ export interface EventStreamSource {
 
 export interface ExecutionAdapter {
   readonly provider: Provider;
+  readonly capabilities: Capabilities;
   /** The upstream's event stream, when it has one and streams are enabled (Polos, POLOS_MAX_STREAMS > 0). */
   readonly events?: EventStreamSource | undefined;
-  /**
-   * The upstream checks idempotency keys itself (Flowker): the key is passed through, and a
-   * start repeated with it returns the same execution. Others rely on the gateway's keys alone.
-   */
-  readonly nativeIdempotencyKeys?: boolean;
   /** The execution's current state, or null when the upstream says it does not exist. */
   fetchExecution(upstreamId: string): Promise<Execution | null>;
   /**
@@ -95,20 +127,35 @@ export interface ExecutionAdapter {
    */
   fetchDetails(upstreamId: string): Promise<ExecutionDetails | null>;
   startExecution(request: StartRequest): Promise<StartResult>;
-  /** Asks for cancellation; the caller re-reads the execution for its new state. */
-  cancelExecution(upstreamId: string): Promise<void>;
-  listExecutions(request: ListRequest): Promise<ListPage>;
+  /** With `capabilities.cancel`. Asks for cancellation; the caller re-reads the execution for its new state. */
+  cancelExecution?(upstreamId: string): Promise<void>;
+  /** With `capabilities.list`. */
+  listExecutions?(request: ListRequest): Promise<ListPage>;
+  /** With `capabilities.children`: executions started under this one, among the `scan` most recent. */
+  listChildren?(upstreamId: string, scan: number): Promise<ListPage>;
   /** Circuit state of the adapter's upstream, for health and metrics. */
   readonly circuitState: 'closed' | 'open' | 'half_open';
   close(): Promise<void>;
 }
 
-export const notSupported = (provider: Provider, what: string): GatewayError =>
-  new GatewayError('NOT_SUPPORTED', `${providerName(provider)} does not support ${what}.`, provider);
+/** What NOT_SUPPORTED says a provider cannot do. */
+const UNSUPPORTED: Readonly<Record<'cancel' | 'list' | 'listByStatus', string>> = {
+  cancel: 'cancelling executions',
+  list: 'listing executions',
+  listByStatus: 'filtering executions by status',
+};
+
+/** Throws NOT_SUPPORTED unless the adapter declares the capability. */
+export function supported(adapter: ExecutionAdapter, capability: keyof typeof UNSUPPORTED): void {
+  if (!adapter.capabilities[capability]) {
+    throw new GatewayError('NOT_SUPPORTED', `${providerName(adapter.provider)} does not support ${UNSUPPORTED[capability]}.`, adapter.provider);
+  }
+}
 
 /** The part every HTTP adapter shares: the client's lifecycle, circuit state and defaults. */
 export abstract class HttpExecutionAdapter implements ExecutionAdapter {
   abstract readonly provider: Provider;
+  abstract readonly capabilities: Capabilities;
 
   constructor(protected readonly http: UpstreamHttpClient) {}
 
@@ -122,14 +169,6 @@ export abstract class HttpExecutionAdapter implements ExecutionAdapter {
   /** For upstreams whose one execution body already holds steps/nodes and output. */
   async fetchDetails(upstreamId: string): Promise<ExecutionDetails | null> {
     return (await this.fetchExecution(upstreamId))?.details ?? null;
-  }
-
-  async cancelExecution(_upstreamId: string): Promise<void> {
-    throw notSupported(this.provider, 'cancelling executions');
-  }
-
-  async listExecutions(_request: ListRequest): Promise<ListPage> {
-    throw notSupported(this.provider, 'listing executions');
   }
 
   close(): Promise<void> {

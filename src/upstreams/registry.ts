@@ -1,6 +1,7 @@
-/** Builds one adapter, with its own HTTP client, for each configured upstream. */
+/** The adapters by provider: builds one, with its own HTTP client, for each configured upstream. */
 import type { UpstreamConfig } from '../config.js';
-import type { ExecutionAdapter } from './adapter.js';
+import type { Provider } from '../domain/ids.js';
+import type { Capabilities, ExecutionAdapter } from './adapter.js';
 import { FlowkerAdapter } from './flowker/adapter.js';
 import { UpstreamHttpClient, type HttpObserver, type HttpTuning } from './http/client.js';
 import { EventStreamClient } from './http/event-stream.js';
@@ -9,6 +10,9 @@ import { PolosEventStream } from './polos/events.js';
 import { PromptLayerAdapter } from './promptlayer/adapter.js';
 
 const ADAPTERS = { flowker: FlowkerAdapter, promptlayer: PromptLayerAdapter } as const;
+
+/** What each provider's adapter declares it can do, without building one (the cost model reads it). */
+export const capabilitiesOf = (provider: Provider): Capabilities => ({ ...ADAPTERS, polos: PolosAdapter })[provider].capabilities;
 
 /** Upstream event streams (Polos): how many per upstream (0 turns them off), and when a silent one is dead. */
 export interface StreamTuning {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** The largest GraphQL `Int` (a signed 32-bit integer, as the GraphQL spec defines it). */
-export const INT32_MAX = 2_147_483_647;
+const INT32_MAX = 2_147_483_647;
 
 /**
  * An upstream count the schema serves as `Int` (retry counts, step numbers, progress): checked

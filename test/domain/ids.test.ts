@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/domain/errors.js';
 import { PROVIDERS, formatGlobalId, normalizeUpstreamId, parseGlobalId, type ExecutionRef, type Provider } from '../../src/domain/ids.js';
+import { gatewayExtensions } from '../../src/server/pipeline/mask.js';
 import { INT64_MAX, INT64_MAX_PLUS_ONE, PROMPTLAYER_ID_ABOVE_2_53 } from '../support/payloads.js';
 
 const UUID = '3f2b8c1e-9d4a-4e6b-8f10-2a3b4c5d6e7f';
@@ -91,13 +92,13 @@ describe('parseGlobalId: malformed ids are BAD_USER_INPUT', () => {
   ])('%s', (_label, id) => {
     const error = parseError(id);
     expect(error.code).toBe('BAD_USER_INPUT');
-    expect(error.extensions.code).toBe('BAD_USER_INPUT');
+    expect(gatewayExtensions(error).code).toBe('BAD_USER_INPUT');
   });
 
   it('names the provider when the prefix is known but the id is not', () => {
     const error = parseError('promptlayer:-1');
     expect(error.provider).toBe('promptlayer');
-    expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', provider: 'PROMPTLAYER' });
+    expect(gatewayExtensions(error)).toEqual({ code: 'BAD_USER_INPUT', provider: 'PROMPTLAYER' });
   });
 
   it('names no provider when the prefix is unknown', () => {

@@ -8,7 +8,7 @@ import type { Execution, ExecutionDetails } from '../../src/domain/execution.js'
 import type { ExecutionRef } from '../../src/domain/ids.js';
 import { ExecutionReader } from '../../src/executions/reader.js';
 import { MemoryTerminalCache, TieredTerminalCache, type TerminalCache } from '../../src/executions/terminal-cache.js';
-import type { ExecutionAdapter, ListPage } from '../../src/upstreams/adapter.js';
+import { capabilities, type ExecutionAdapter, type ListPage } from '../../src/upstreams/adapter.js';
 import { anExecution } from '../support/executions.js';
 import { uuid } from '../support/payloads.js';
 
@@ -30,10 +30,11 @@ function deferred<T>() {
 /** A Polos adapter that counts its calls; each call answers `answer()` (a value or a pending promise). */
 class FakeAdapter {
   readonly provider = 'polos' as const;
+  capabilities = capabilities({ list: true, listByStatus: true, partialListItems: true });
   readonly calls = { execution: 0, details: 0, list: 0 };
   answer: () => Promise<Execution | null> = async () => anExecution();
   details: () => Promise<ExecutionDetails | null> = async () => DETAILS;
-  page: ListPage = { executions: [], partial: false, next: null };
+  page: ListPage = { executions: [], next: null };
 
   async fetchExecution(upstreamId: string): Promise<Execution | null> {
     this.calls.execution++;
@@ -65,7 +66,7 @@ describe('ExecutionReader: single-flight', () => {
     const { adapter, reader } = setup();
     const pending = deferred<Execution | null>();
     adapter.answer = () => pending.promise;
-    const reads = [reader.fetchExecution(REF), reader.fetchExecution(REF), reader.getExecution(REF)];
+    const reads = [reader.freshExecution(REF), reader.freshExecution(REF), reader.cachedExecution(REF)];
     await Promise.resolve();
     pending.resolve(anExecution());
     const results = await Promise.all(reads);
@@ -73,13 +74,13 @@ describe('ExecutionReader: single-flight', () => {
     expect(adapter.calls.execution).toBe(1);
 
     adapter.answer = async () => anExecution();
-    await reader.fetchExecution(REF);
+    await reader.freshExecution(REF);
     expect(adapter.calls.execution).toBe(2);
   });
 
   it('different executions are not shared', async () => {
     const { adapter, reader } = setup();
-    await Promise.all([reader.fetchExecution(REF), reader.fetchExecution({ provider: 'polos', upstreamId: uuid(2) })]);
+    await Promise.all([reader.freshExecution(REF), reader.freshExecution({ provider: 'polos', upstreamId: uuid(2) })]);
     expect(adapter.calls.execution).toBe(2);
   });
 
@@ -87,11 +88,11 @@ describe('ExecutionReader: single-flight', () => {
     const { adapter, reader } = setup();
     const pending = deferred<Execution | null>();
     adapter.answer = () => pending.promise;
-    const reads = [reader.fetchExecution(REF), reader.fetchExecution(REF)];
+    const reads = [reader.freshExecution(REF), reader.freshExecution(REF)];
     pending.reject(new Error('upstream down'));
     for (const read of reads) await expect(read).rejects.toThrow('upstream down');
     adapter.answer = async () => anExecution();
-    await expect(reader.fetchExecution(REF)).resolves.toMatchObject({ status: 'RUNNING' });
+    await expect(reader.freshExecution(REF)).resolves.toMatchObject({ status: 'RUNNING' });
     expect(adapter.calls.execution).toBe(2);
   });
 });
@@ -100,20 +101,20 @@ describe('ExecutionReader: the terminal cache', () => {
   it('serves a terminal execution from the cache after the first read, fresh reads still go upstream', async () => {
     const { adapter, reader } = setup();
     adapter.answer = async () => completed();
-    await reader.getExecution(REF);
-    await reader.getExecution(REF);
+    await reader.cachedExecution(REF);
+    await reader.cachedExecution(REF);
     expect(adapter.calls.execution).toBe(1);
-    await reader.fetchExecution(REF);
+    await reader.freshExecution(REF);
     expect(adapter.calls.execution).toBe(2);
   });
 
   it('never caches a non-terminal execution, nor a missing one', async () => {
     const { adapter, reader } = setup();
-    await reader.getExecution(REF);
-    await reader.getExecution(REF);
+    await reader.cachedExecution(REF);
+    await reader.cachedExecution(REF);
     adapter.answer = async () => null;
-    await expect(reader.getExecution(REF)).resolves.toBeNull();
-    await expect(reader.getExecution(REF)).resolves.toBeNull();
+    await expect(reader.cachedExecution(REF)).resolves.toBeNull();
+    await expect(reader.cachedExecution(REF)).resolves.toBeNull();
     expect(adapter.calls.execution).toBe(4);
   });
 
@@ -128,7 +129,7 @@ describe('ExecutionReader: the terminal cache', () => {
     expect([first, second]).toEqual([DETAILS, DETAILS]);
     await reader.getDetails(snapshot);
     expect(adapter.calls.details).toBe(1);
-    await expect(reader.getExecution(REF)).resolves.toMatchObject({ status: 'COMPLETED', details: DETAILS });
+    await expect(reader.cachedExecution(REF)).resolves.toMatchObject({ status: 'COMPLETED', details: DETAILS });
     expect(adapter.calls.execution).toBe(0);
   });
 
@@ -146,14 +147,13 @@ describe('ExecutionReader: lists and configuration', () => {
     const { adapter, reader, cache } = setup();
     const [one, two, three] = [uuid(11), uuid(12), uuid(13)];
     await cache.set(`polos:${one}`, completed({ upstreamId: one, retryCount: 3 }));
-    adapter.page = { executions: [one, two, three].map((upstreamId) => anExecution({ upstreamId, retryCount: null })), partial: true, next: '3' };
+    adapter.page = { executions: [one, two, three].map((upstreamId) => anExecution({ upstreamId, retryCount: null })), next: '3' };
     let reads = 0; // the second upstream read finds the execution gone
     adapter.fetchExecution = async (upstreamId) => {
       adapter.calls.execution++;
       return ++reads === 2 ? null : anExecution({ upstreamId, retryCount: 0 });
     };
     const page = await reader.listExecutions('polos', { workflowId: null, status: null, first: 3, after: null });
-    expect(page.partial).toBe(false);
     expect(page.next).toBe('3');
     expect(page.executions.map((execution) => [execution.upstreamId, execution.retryCount])).toEqual([
       [one, 3],
@@ -162,11 +162,20 @@ describe('ExecutionReader: lists and configuration', () => {
     expect(adapter.calls.execution).toBe(2);
   });
 
-  it('a full page is passed on without reads', async () => {
+  it('a page of full items (no partialListItems capability) is passed on without reads', async () => {
     const { adapter, reader } = setup();
-    adapter.page = { executions: [anExecution()], partial: false, next: null };
+    adapter.capabilities = capabilities({ list: true });
+    adapter.page = { executions: [anExecution()], next: null };
     await expect(reader.listExecutions('polos', { workflowId: null, status: null, first: 1, after: null })).resolves.toBe(adapter.page);
     expect(adapter.calls.execution).toBe(0);
+  });
+
+  it('NOT_SUPPORTED where the adapter cannot list (by status); no children where it knows of none; no upstream call either way', async () => {
+    const { adapter, reader } = setup();
+    adapter.capabilities = capabilities({ list: true });
+    await expect(reader.listExecutions('polos', { workflowId: null, status: 'RUNNING', first: 1, after: null })).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    await expect(reader.children(anExecution(), 10)).resolves.toEqual([]);
+    expect(adapter.calls.list).toBe(0);
   });
 
   it('a provider without configuration is BAD_USER_INPUT naming it', () => {

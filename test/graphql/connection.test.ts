@@ -18,7 +18,7 @@ function offsetUpstream(total: number, pageLimit: number) {
     const start = Number(request.after ?? 0);
     const end = Math.min(total, start + Math.min(pageLimit, request.first));
     const executions = Array.from({ length: end - start }, (_, i) => anExecution({ upstreamId: uuid(start + i) }));
-    return { executions, partial: false, next: end < total ? String(end) : null };
+    return { executions, next: end < total ? String(end) : null };
   };
   return { list, requests };
 }

@@ -32,11 +32,13 @@ function startPoller(answers: readonly Answer[], options: PollerOptions = OPTION
     polls.push({ at: Date.now() - startedAt, cached });
     return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
   };
-  const reader = {
-    getExecution: () => answer(true),
-    fetchExecution: () => answer(false),
+  // Typed against the reader, so that a rename there fails here rather than at run time.
+  const reads: Pick<ExecutionReader, 'cachedExecution' | 'freshExecution' | 'getDetails'> = {
+    cachedExecution: () => answer(true),
+    freshExecution: () => answer(false),
     getDetails: async () => (calls.details++, { steps: [], output: { answer: 42 } }),
-  } as unknown as ExecutionReader;
+  };
+  const reader = reads as ExecutionReader;
   const poller = new ExecutionPoller({ provider: 'polos', upstreamId: uuid(1) }, options, {
     reader,
     publish: async (event) => void events.push(event),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/execution.js';
 import { parseBody } from '../../src/upstreams/http/json.js';
-import { toDetails, toExecution } from '../../src/upstreams/flowker/mapping.js';
+import { toDetails, fromFlowkerStatus } from '../../src/upstreams/flowker/mapping.js';
 import { FlowkerExecutionStatusBody, FlowkerResultsBody } from '../../src/upstreams/flowker/wire.js';
 import {
   FLOWKER_EXECUTION_ID,
@@ -16,7 +16,7 @@ import {
 
 /** Through the wire schema, as the adapter does. */
 const map = (overrides: Partial<FlowkerStatusPayload> = {}) =>
-  toExecution(FLOWKER_EXECUTION_ID, parseBody('flowker', jsonResponse(flowkerStatus(overrides)), FlowkerExecutionStatusBody, 'status'));
+  fromFlowkerStatus(FLOWKER_EXECUTION_ID, parseBody('flowker', jsonResponse(flowkerStatus(overrides)), FlowkerExecutionStatusBody, 'status'));
 const details = (overrides: Partial<FlowkerResultsPayload> = {}) =>
   toDetails(parseBody('flowker', jsonResponse(flowkerResults(overrides)), FlowkerResultsBody, 'results'));
 
@@ -167,7 +167,7 @@ describe('Flowker progress', () => {
 
   it('missing step fields → no progress', () => {
     const { currentStepNumber: _c, totalSteps: _t, ...body } = flowkerStatus();
-    expect(toExecution(FLOWKER_EXECUTION_ID, parseBody('flowker', jsonResponse(body), FlowkerExecutionStatusBody, 's')).progress).toBeNull();
+    expect(fromFlowkerStatus(FLOWKER_EXECUTION_ID, parseBody('flowker', jsonResponse(body), FlowkerExecutionStatusBody, 's')).progress).toBeNull();
   });
 });
 

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError, type GatewayErrorCode } from '../../src/domain/errors.js';
 import { UpstreamHttpClient, parseRetryAfter, type HttpClientOptions, type HttpTuning } from '../../src/upstreams/http/client.js';
 import { RetryBudget } from '../../src/upstreams/http/retry-budget.js';
+import { gatewayExtensions } from '../../src/server/pipeline/mask.js';
 import { closedPort, startFakeUpstream, type FakeHandler, type FakeResponse, type FakeUpstream } from '../support/fake-upstream.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ async function rejection(promise: Promise<unknown>, code: GatewayErrorCode): Pro
 
 function expectNoSecret(error: GatewayError): void {
   const cause = error.cause as { message?: unknown; stack?: unknown } | undefined;
-  const forms = [error.message, String(error), error.stack ?? '', JSON.stringify(error), JSON.stringify(error.extensions), String(cause?.message ?? ''), String(cause?.stack ?? '')];
+  const forms = [error.message, String(error), error.stack ?? '', JSON.stringify(error), JSON.stringify(gatewayExtensions(error)), String(cause?.message ?? ''), String(cause?.stack ?? '')];
   for (const form of forms) {
     expect(form).not.toContain(SECRET);
     expect(form).not.toContain('SUPER-secret');

@@ -132,14 +132,14 @@ const TARGETS: readonly Target[] = [
   {
     name: 'Flowker status',
     provider: 'flowker',
-    run: (response) => expectExecution(flowker.toExecution(FLOWKER_EXECUTION_ID, parseBody('flowker', response, FlowkerExecutionStatusBody, 'x')), 'flowker'),
+    run: (response) => expectExecution(flowker.fromFlowkerStatus(FLOWKER_EXECUTION_ID, parseBody('flowker', response, FlowkerExecutionStatusBody, 'x')), 'flowker'),
   },
   {
     name: 'Flowker start (id from the body)',
     provider: 'flowker',
     run: (response) => {
       const body = parseBody('flowker', response, FlowkerExecutionStatusBody, 'x');
-      expectExecution(flowker.toExecution(upstreamIdFrom('flowker', body.executionId), body), 'flowker');
+      expectExecution(flowker.fromFlowkerStatus(upstreamIdFrom('flowker', body.executionId), body), 'flowker');
     },
   },
   {
@@ -152,7 +152,7 @@ const TARGETS: readonly Target[] = [
     provider: 'flowker',
     run: (response) => {
       for (const item of parseBody('flowker', response, FlowkerListBody, 'x').items) {
-        expectExecution(flowker.toExecution(upstreamIdFrom('flowker', item.executionId), item), 'flowker');
+        expectExecution(flowker.fromFlowkerStatus(upstreamIdFrom('flowker', item.executionId), item), 'flowker');
       }
     },
   },
@@ -161,7 +161,7 @@ const TARGETS: readonly Target[] = [
       name: `PromptLayer results (${status})`,
       provider: 'promptlayer',
       run: (response) =>
-        expectExecution(promptlayer.toExecution(PROMPTLAYER_EXECUTION_ID, status, parseBody('promptlayer', response, PromptLayerResultsBody, 'x')), 'promptlayer'),
+        expectExecution(promptlayer.fromPromptLayerResults(PROMPTLAYER_EXECUTION_ID, status, parseBody('promptlayer', response, PromptLayerResultsBody, 'x')), 'promptlayer'),
     }),
   ),
   {
@@ -175,13 +175,13 @@ const TARGETS: readonly Target[] = [
   {
     name: 'Polos execution',
     provider: 'polos',
-    run: (response) => expectExecution(polos.toExecution(POLOS_EXECUTION_ID, parseBody('polos', response, PolosExecutionBody, 'x')), 'polos'),
+    run: (response) => expectExecution(polos.fromPolosExecution(POLOS_EXECUTION_ID, parseBody('polos', response, PolosExecutionBody, 'x')), 'polos'),
   },
   {
     name: 'Polos list',
     provider: 'polos',
     run: (response) => {
-      for (const item of parseBody('polos', response, PolosRunsBody, 'x')) expectExecution(polos.toExecution(upstreamIdFrom('polos', item.id), item), 'polos');
+      for (const item of parseBody('polos', response, PolosRunsBody, 'x')) expectExecution(polos.fromPolosExecution(upstreamIdFrom('polos', item.id), item), 'polos');
     },
   },
   {
@@ -571,7 +571,7 @@ describe('adapters: any passed-on response → Execution, null, or a GatewayErro
       fc.asyncProperty(passedStatus, bodies(shape), async (status, body) => {
         const { http } = fakeHttp(provider, rawResponse(body, status));
         const page = await outcomeAsync(provider, ['UPSTREAM_BAD_RESPONSE', 'BAD_USER_INPUT'], () =>
-          ADAPTERS[provider](http).listExecutions({ workflowId: null, status: null, first: 3, after: null }),
+          ADAPTERS[provider](http).listExecutions!({ workflowId: null, status: null, first: 3, after: null }),
         );
         if (page) {
           expect(page.executions.length).toBeLessThanOrEqual(3);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isTerminal, type Execution } from '../../src/domain/execution.js';
 import { parseBody } from '../../src/upstreams/http/json.js';
-import { startedExecution, toExecution } from '../../src/upstreams/polos/mapping.js';
+import { startedExecution, fromPolosExecution } from '../../src/upstreams/polos/mapping.js';
 import { PolosExecutionBody, PolosRunsBody } from '../../src/upstreams/polos/wire.js';
 import {
   POLOS_EXECUTION_ID,
@@ -16,7 +16,7 @@ import {
 
 /** Through the wire schema, as the adapter does. */
 const map = (overrides: Partial<PolosExecutionPayload> = {}): Execution =>
-  toExecution(POLOS_EXECUTION_ID, parseBody('polos', jsonResponse(polosExecution(overrides)), PolosExecutionBody, 'execution'));
+  fromPolosExecution(POLOS_EXECUTION_ID, parseBody('polos', jsonResponse(polosExecution(overrides)), PolosExecutionBody, 'execution'));
 
 describe('Polos execution status', () => {
   it.each([
@@ -175,14 +175,14 @@ describe('Polos fields', () => {
 
   it('missing payload and result → null', () => {
     const { payload: _p, result: _r, ...body } = polosExecution();
-    const execution = toExecution(POLOS_EXECUTION_ID, parseBody('polos', jsonResponse(body), PolosExecutionBody, 'execution'));
+    const execution = fromPolosExecution(POLOS_EXECUTION_ID, parseBody('polos', jsonResponse(body), PolosExecutionBody, 'execution'));
     expect(execution.input).toBeNull();
     expect(execution.details).toEqual({ steps: [], output: null });
   });
 
   it('big integers inside payload/result stay exact', () => {
     const text = JSON.stringify(polosExecution({ status: 'completed' })).replace('"result":null', '"result":{"id":12345678901234567890}');
-    const execution = toExecution(POLOS_EXECUTION_ID, parseBody('polos', rawResponse(text), PolosExecutionBody, 'execution'));
+    const execution = fromPolosExecution(POLOS_EXECUTION_ID, parseBody('polos', rawResponse(text), PolosExecutionBody, 'execution'));
     expect(execution.details?.output).toEqual({ id: '12345678901234567890' });
   });
 
@@ -200,7 +200,7 @@ describe('Polos fields', () => {
       queue_name: '<string>', result: '<unknown>', root_execution_id: '<string>', run_timeout_seconds: 123, session_id: '<string>',
       started_at: '<string>', step_key: '<string>', user_id: '<string>',
     };
-    const execution = toExecution(POLOS_EXECUTION_ID, parseBody('polos', jsonResponse(seed), PolosExecutionBody, 'execution'));
+    const execution = fromPolosExecution(POLOS_EXECUTION_ID, parseBody('polos', jsonResponse(seed), PolosExecutionBody, 'execution'));
     expect(execution).toMatchObject({
       status: 'RUNNING',
       statusReason: 'UNKNOWN_UPSTREAM_STATUS',
@@ -216,7 +216,7 @@ describe('Polos fields', () => {
 describe('Polos list items and startedExecution', () => {
   it('a list item (no retry_count, started_at or parent) maps with those unknown', () => {
     const [item] = parseBody('polos', jsonResponse([polosRunItem({ status: 'completed', result: 'done' })]), PolosRunsBody, 'list');
-    const execution = toExecution(POLOS_EXECUTION_ID, item!);
+    const execution = fromPolosExecution(POLOS_EXECUTION_ID, item!);
     expect(execution).toMatchObject({
       status: 'COMPLETED',
       retryCount: null,

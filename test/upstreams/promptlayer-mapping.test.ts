@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isTerminal, type Execution } from '../../src/domain/execution.js';
 import { parseBody } from '../../src/upstreams/http/json.js';
-import { startedExecution, toExecution } from '../../src/upstreams/promptlayer/mapping.js';
+import { startedExecution, fromPromptLayerResults } from '../../src/upstreams/promptlayer/mapping.js';
 import { PromptLayerResultsBody } from '../../src/upstreams/promptlayer/wire.js';
 import {
   PROMPTLAYER_EXECUTION_ID,
@@ -17,7 +17,7 @@ import {
 
 /** Through the wire schema, as the adapter does. */
 const map = (httpStatus: number, nodes: PromptLayerNodeMapPayload): Execution =>
-  toExecution(PROMPTLAYER_EXECUTION_ID, httpStatus, parseBody('promptlayer', jsonResponse(nodes, httpStatus), PromptLayerResultsBody, 'results'));
+  fromPromptLayerResults(PROMPTLAYER_EXECUTION_ID, httpStatus, parseBody('promptlayer', jsonResponse(nodes, httpStatus), PromptLayerResultsBody, 'results'));
 const single = (httpStatus: number, node: Partial<PromptLayerNodePayload>): Execution => map(httpStatus, promptLayerNodes({ Only: node }));
 
 describe('PromptLayer: the HTTP status decides whether it is finished', () => {
@@ -52,7 +52,7 @@ describe('PromptLayer: the HTTP status decides whether it is finished', () => {
   });
 
   it('204 with an empty map (the adapter passes {}) → not terminal, QUEUED, no progress yet', () => {
-    const execution = toExecution(PROMPTLAYER_EXECUTION_ID, 204, {});
+    const execution = fromPromptLayerResults(PROMPTLAYER_EXECUTION_ID, 204, {});
     expect(isTerminal(execution)).toBe(false);
     expect(execution.status).toBe('QUEUED');
     expect(execution.upstreamStatus).toBe('204');
@@ -67,7 +67,7 @@ describe('PromptLayer: the HTTP status decides whether it is finished', () => {
   });
 
   it('200 with an empty map → COMPLETED with no output', () => {
-    const execution = toExecution(PROMPTLAYER_EXECUTION_ID, 200, {});
+    const execution = fromPromptLayerResults(PROMPTLAYER_EXECUTION_ID, 200, {});
     expect(execution.status).toBe('COMPLETED');
     expect(execution.details?.output).toBeNull();
   });
@@ -90,7 +90,7 @@ describe('PromptLayer: the HTTP status decides whether it is finished', () => {
   });
 
   it('keeps an id above 2^53 as given', () => {
-    expect(toExecution(PROMPTLAYER_ID_ABOVE_2_53, 200, {}).upstreamId).toBe(PROMPTLAYER_ID_ABOVE_2_53);
+    expect(fromPromptLayerResults(PROMPTLAYER_ID_ABOVE_2_53, 200, {}).upstreamId).toBe(PROMPTLAYER_ID_ABOVE_2_53);
   });
 });
 
@@ -127,7 +127,7 @@ describe('PromptLayer node status', () => {
 
   it('optional node fields default to null / false', () => {
     const body = parseBody('promptlayer', rawResponse('{"N":{"status":"SUCCESS"}}'), PromptLayerResultsBody, 'results');
-    expect(toExecution('1', 200, body).nodes).toEqual([
+    expect(fromPromptLayerResults('1', 200, body).nodes).toEqual([
       { name: 'N', status: 'COMPLETED', upstreamStatus: 'SUCCESS', value: null, error: null, rawError: null, isOutput: false },
     ]);
   });
@@ -214,7 +214,7 @@ describe('PromptLayer output', () => {
 
   it('keeps integers above 2^53 in values exact (as decimal strings)', () => {
     const body = parseBody('promptlayer', rawResponse('{"Out":{"status":"SUCCESS","value":{"id":9007199254740993,"n":7},"is_output_node":true}}'), PromptLayerResultsBody, 'results');
-    expect(toExecution('1', 200, body).details?.output).toEqual({ id: '9007199254740993', n: 7 });
+    expect(fromPromptLayerResults('1', 200, body).details?.output).toEqual({ id: '9007199254740993', n: 7 });
   });
 });
 

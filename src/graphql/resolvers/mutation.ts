@@ -1,11 +1,11 @@
 /** Mutations: start and cancel. Never retried here; the adapters decide what is safe to retry. */
 import type { JsonValue } from '../../domain/execution.js';
-import { parseGlobalId, type Provider } from '../../domain/ids.js';
+import { fromProviderEnum, parseGlobalId } from '../../domain/ids.js';
 import type { MutationResolvers } from '../../generated/graphql.js';
 
 export const mutationResolvers: MutationResolvers = {
   startExecution: async (_root, { input }, context) => {
-    const result = await context.commands.start(input.provider.toLowerCase() as Provider, {
+    const result = await context.commands.start(fromProviderEnum(input.provider), {
       workflowId: input.workflowId,
       input: (input.input ?? null) as JsonValue | null,
       idempotencyKey: input.idempotencyKey ?? null,

@@ -1,7 +1,7 @@
 /** Root query fields. Ids are parsed per field, so one bad id fails only its own path. */
 import type { Execution as ExecutionModel } from '../../domain/execution.js';
 import type { NodeResolvers, QueryResolvers } from '../../generated/graphql.js';
-import type { Provider } from '../../domain/ids.js';
+import { fromProviderEnum } from '../../domain/ids.js';
 import { listConnection } from './connection.js';
 
 export const queryResolvers: QueryResolvers = {
@@ -14,9 +14,9 @@ export const queryResolvers: QueryResolvers = {
     ids.map((id) => context.loaders.loadExecution(id).catch(asError)) as unknown as ExecutionModel[],
   node: (_root, { id }, context) => context.loaders.loadExecution(id),
   executionsConnection: (_root, { provider, workflowId, status, first, after }, context) => {
-    const upstream = provider.toLowerCase() as Provider;
+    const upstream = fromProviderEnum(provider);
     return listConnection(
-      { provider: upstream, workflowId: workflowId ?? null, status: status ?? null, first: first ?? 20, after: after ?? null },
+      { provider: upstream, workflowId: workflowId ?? null, status: status ?? null, first, after: after ?? null },
       (request) => context.reader.listExecutions(upstream, request),
     );
   },

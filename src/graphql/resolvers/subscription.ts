@@ -5,7 +5,7 @@
  */
 import type { Execution } from '../../domain/execution.js';
 import { GatewayError } from '../../domain/errors.js';
-import { parseGlobalId, type ExecutionRef, type Provider } from '../../domain/ids.js';
+import { parseGlobalId, providerOfGlobalId, type ExecutionRef } from '../../domain/ids.js';
 import type { SubscriptionResolvers } from '../../generated/graphql.js';
 import type { LiveEvent } from '../../live/events.js';
 import type { GatewayContext } from '../context.js';
@@ -16,9 +16,9 @@ function checkedRef(id: string, context: GatewayContext): ExecutionRef {
   return ref;
 }
 
-function toExecution(event: LiveEvent): Execution {
+function executionOrThrow(event: LiveEvent): Execution {
   if (event.type === 'snapshot') return event.execution;
-  const provider = event.globalId.slice(0, event.globalId.indexOf(':')) as Provider;
+  const provider = providerOfGlobalId(event.globalId);
   if (event.type === 'not_found') {
     throw new GatewayError('NOT_FOUND', `Execution ${event.globalId} does not exist upstream.`, provider);
   }
@@ -28,11 +28,11 @@ function toExecution(event: LiveEvent): Execution {
 export const subscriptionResolvers: SubscriptionResolvers = {
   executionUpdated: {
     subscribe: (_root, { id }, context) => context.live.watch(checkedRef(id, context)) as AsyncIterableIterator<never>,
-    resolve: (event: LiveEvent) => toExecution(event),
+    resolve: (event: LiveEvent) => executionOrThrow(event),
   },
   executionsUpdated: {
     subscribe: (_root, { ids }, context) =>
       context.live.watchMany(ids.map((id) => checkedRef(id, context))) as AsyncIterableIterator<never>,
-    resolve: (event: LiveEvent) => toExecution(event),
+    resolve: (event: LiveEvent) => executionOrThrow(event),
   },
 };

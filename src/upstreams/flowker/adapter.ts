@@ -5,43 +5,42 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Execution, ExecutionDetails } from '../../domain/execution.js';
-import { GatewayError } from '../../domain/errors.js';
 import { normalizeUpstreamId } from '../../domain/ids.js';
 import type { ExecutionStatus } from '../../domain/status.js';
-import { HttpExecutionAdapter, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
+import { HttpExecutionAdapter, capabilities, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
 import type { UpstreamResponse } from '../http/client.js';
-import { jsonObjectInput, parseBody, rejectedInput, tryParseJson, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
-import { toDetails, toExecution } from './mapping.js';
+import { createEdge } from '../http/edge.js';
+import { tryParseJson } from '../http/json.js';
+import { toDetails, fromFlowkerStatus } from './mapping.js';
 import { FlowkerErrorBody, FlowkerExecutionStatusBody, FlowkerListBody, FlowkerResultsBody } from './wire.js';
 
 /** Flowker refuses bodies over 1 MB (FLK-0506); checked here so the refusal is ours and clear. */
 const MAX_START_BODY_BYTES = 1024 * 1024;
 /** The statuses Flowker executions can have; other filters match nothing. */
 const LIST_STATUS: Partial<Record<ExecutionStatus, string>> = { PENDING: 'pending', RUNNING: 'running', COMPLETED: 'completed', FAILED: 'failed' };
+const edge = createEdge('flowker');
 
 export class FlowkerAdapter extends HttpExecutionAdapter {
-  readonly provider = 'flowker' as const;
-  readonly nativeIdempotencyKeys = true;
+  static readonly capabilities = capabilities({ start: true, nativeIdempotencyKey: true, list: true, listByStatus: true });
+
+  readonly provider = edge.provider;
+  readonly capabilities = FlowkerAdapter.capabilities;
 
   async fetchExecution(upstreamId: string): Promise<Execution | null> {
     const response = await this.http.request({ path: `/v1/executions/${upstreamId}`, endpoint: 'execution' });
     if (response.status === 404) return null;
-    if (response.status !== 200) throw unexpectedStatus('flowker', response, 'the status request');
-    return toExecution(upstreamId, parseBody('flowker', response, FlowkerExecutionStatusBody, 'status response'));
+    return fromFlowkerStatus(upstreamId, edge.read(response, [200], FlowkerExecutionStatusBody, 'status'));
   }
 
   override async fetchDetails(upstreamId: string): Promise<ExecutionDetails | null> {
     const response = await this.http.request({ path: `/v1/executions/${upstreamId}/results`, endpoint: 'results' });
     if (response.status === 404 || isStillRunning(response)) return null;
-    if (response.status !== 200) throw unexpectedStatus('flowker', response, 'the results request');
-    return toDetails(parseBody('flowker', response, FlowkerResultsBody, 'results response'));
+    return toDetails(edge.read(response, [200], FlowkerResultsBody, 'results'));
   }
 
   async startExecution({ workflowId, input, idempotencyKey }: StartRequest): Promise<StartResult> {
-    const body = { inputData: jsonObjectInput('flowker', input) };
-    if (Buffer.byteLength(JSON.stringify(body)) > MAX_START_BODY_BYTES) {
-      throw new GatewayError('BAD_USER_INPUT', 'Flowker input must be at most 1 MB as JSON.', 'flowker');
-    }
+    const body = { inputData: edge.objectInput(input) };
+    if (Buffer.byteLength(JSON.stringify(body)) > MAX_START_BODY_BYTES) throw edge.error('BAD_USER_INPUT', 'Flowker input must be at most 1 MB as JSON.');
     const key = idempotencyKey ?? randomUUID();
     const response = await this.http.request({
       method: 'POST',
@@ -52,38 +51,31 @@ export class FlowkerAdapter extends HttpExecutionAdapter {
       // The key makes a repeated start return the same execution: the one start that is safe to retry.
       idempotent: true,
     });
-    if (response.status !== 200 && response.status !== 201) {
-      if (response.status >= 400 && response.status < 500) throw rejectedInput('flowker', response, 'start request');
-      throw unexpectedStatus('flowker', response, 'the start request');
-    }
-    const started = parseBody('flowker', response, FlowkerExecutionStatusBody, 'start response');
-    const execution = toExecution(upstreamIdFrom('flowker', started.executionId), started);
+    const started = edge.accepted(response, [200, 201], FlowkerExecutionStatusBody, 'start');
+    const execution = fromFlowkerStatus(edge.upstreamId(started.executionId), started);
     return { execution, idempotencyKey: key, replayed: response.status === 200 };
   }
 
-  override async listExecutions({ workflowId, status, first, after }: ListRequest): Promise<ListPage> {
+  async listExecutions({ workflowId, status, first, after }: ListRequest): Promise<ListPage> {
     const statusFilter = status === null ? undefined : LIST_STATUS[status];
-    if (status !== null && statusFilter === undefined) return { executions: [], next: null, partial: false };
+    if (status !== null && statusFilter === undefined) return { executions: [], next: null };
     const query: Record<string, string> = { limit: String(first) };
     if (workflowId !== null) query.workflowId = workflowUuid(workflowId);
     if (statusFilter) query.status = statusFilter;
     // The cursor carries its own sort: sending sortBy/sortOrder with it is a 400 (FLK-0304).
     if (after !== null) query.cursor = after;
     const response = await this.http.request({ path: '/v1/executions', query, endpoint: 'list' });
-    if (response.status === 400) throw rejectedInput('flowker', response, 'list request');
-    if (response.status !== 200) throw unexpectedStatus('flowker', response, 'the list request');
-    const page = parseBody('flowker', response, FlowkerListBody, 'list response');
-    const executions = page.items.map((item) => toExecution(upstreamIdFrom('flowker', item.executionId), item));
-    return { executions, next: page.hasMore !== false && page.nextCursor ? page.nextCursor : null, partial: false };
+    const page = edge.accepted(response, [200], FlowkerListBody, 'list');
+    const executions = page.items.map((item) => fromFlowkerStatus(edge.upstreamId(item.executionId), item));
+    return { executions, next: page.hasMore !== false && page.nextCursor ? page.nextCursor : null };
   }
 }
 
 function workflowUuid(workflowId: string): string {
   const uuid = normalizeUpstreamId('flowker', workflowId);
-  if (uuid === null) throw new GatewayError('BAD_USER_INPUT', 'Flowker workflow ids are UUIDs.', 'flowker');
+  if (uuid === null) throw edge.error('BAD_USER_INPUT', 'Flowker workflow ids are UUIDs.');
   return uuid;
 }
-
 
 /** 422 is overloaded in Flowker; only FLK-0502 means "not terminal yet". */
 function isStillRunning(response: UpstreamResponse): boolean {

@@ -1,19 +1,17 @@
 /** Flowker wire → domain. Pure functions: everything here is unit-tested without HTTP. */
 import type { Execution, ExecutionDetails, JsonValue, StepResult } from '../../domain/execution.js';
 import { toDateTime } from '../../domain/execution.js';
-import type { ExecutionStatus, ExecutionStatusReason, StepStatus } from '../../domain/status.js';
+import { executionStatusFrom, stepStatusFrom, type ExecutionStatus, type ExecutionStatusReason, type StatusTable, type StepStatus } from '../../domain/status.js';
 import type { FlowkerExecutionStatusBody, FlowkerResultsBody, FlowkerStepResult } from './wire.js';
 
-/** A Map, not an object: an upstream status such as "constructor" must not match a prototype key. */
-const EXECUTION_STATUS = new Map<string, ExecutionStatus>([
+const EXECUTION_STATUS: StatusTable<ExecutionStatus> = new Map([
   ['pending', 'PENDING'],
   ['running', 'RUNNING'],
   ['completed', 'COMPLETED'],
   ['failed', 'FAILED'],
 ]);
 
-/** A Map, not an object: an upstream status such as "constructor" must not match a prototype key. */
-const STEP_STATUS = new Map<string, StepStatus>([
+const STEP_STATUS: StatusTable<StepStatus> = new Map([
   ['pending', 'PENDING'],
   ['running', 'RUNNING'],
   ['completed', 'COMPLETED'],
@@ -24,16 +22,15 @@ const STEP_STATUS = new Map<string, StepStatus>([
 /** Flowker wraps its error codes into messages, first or last (`cycle detected at node "a": FLK-0508`). */
 const ERROR_CODE = /\b(FLK-\d{4})\b/;
 
-export function toExecution(upstreamId: string, body: FlowkerExecutionStatusBody): Execution {
-  const known = EXECUTION_STATUS.get(body.status);
-  const status = known ?? 'RUNNING';
+export function fromFlowkerStatus(upstreamId: string, body: FlowkerExecutionStatusBody): Execution {
+  const { status, reason } = executionStatusFrom(EXECUTION_STATUS, body.status);
   return {
     provider: 'flowker',
     upstreamId,
     workflowId: body.workflowId ?? null,
     status,
     upstreamStatus: body.status,
-    statusReason: known === undefined ? 'UNKNOWN_UPSTREAM_STATUS' : timeoutReason(status, body.errorMessage),
+    statusReason: reason ?? timeoutReason(status, body.errorMessage),
     // Flowker sets startedAt when it creates the execution, so it is the creation time as well.
     createdAt: toDateTime(body.startedAt),
     startedAt: toDateTime(body.startedAt),
@@ -62,8 +59,7 @@ function toStep(step: FlowkerStepResult): StepResult {
     number: step.stepNumber ?? null,
     name: step.stepName,
     nodeId: step.nodeId ?? null,
-    // An unknown step status is reported as RUNNING (non-terminal) rather than guessed.
-    status: STEP_STATUS.get(step.status) ?? 'RUNNING',
+    status: stepStatusFrom(STEP_STATUS, step.status),
     output: (step.output ?? null) as JsonValue | null,
     error: step.errorMessage ?? null,
     startedAt: toDateTime(step.executedAt),

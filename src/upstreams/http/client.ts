@@ -21,7 +21,7 @@ import {
 } from 'cockatiel';
 import { Pool, errors as undiciErrors } from 'undici';
 import { GatewayError } from '../../domain/errors.js';
-import type { Provider } from '../../domain/ids.js';
+import { providerName, type Provider } from '../../domain/ids.js';
 import { RetryBudget } from './retry-budget.js';
 
 /** Timeouts, limits and resilience settings: the same shape for every upstream (see config.ts). */
@@ -354,9 +354,6 @@ export class UpstreamHttpClient {
     return `${this.pathPrefix}${request.path}${query}`;
   }
 }
-
-export const providerName = (provider: Provider): string =>
-  ({ flowker: 'Flowker', promptlayer: 'PromptLayer', polos: 'Polos' })[provider];
 
 /**
  * Reads a body, giving up (and closing the socket) as soon as it exceeds the cap. With 'data'

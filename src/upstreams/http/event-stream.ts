@@ -11,8 +11,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import { Pool, errors as undiciErrors } from 'undici';
 import { GatewayError } from '../../domain/errors.js';
-import type { Provider } from '../../domain/ids.js';
-import { providerName, type HttpObserver } from './client.js';
+import { providerName, type Provider } from '../../domain/ids.js';
+import type { HttpObserver } from './client.js';
 
 export interface EventStreamOptions {
   readonly provider: Provider;

@@ -4,8 +4,8 @@
  */
 import type { z } from 'zod';
 import { GatewayError } from '../../domain/errors.js';
-import { normalizeUpstreamId, type Provider } from '../../domain/ids.js';
-import { providerName, type UpstreamResponse } from './client.js';
+import { normalizeUpstreamId, providerName, type Provider } from '../../domain/ids.js';
+import type { UpstreamResponse } from './client.js';
 
 /**
  * JSON.parse, except that integers too large for a double are kept as decimal strings instead
@@ -63,7 +63,7 @@ export function tryParseJson(body: string): unknown {
   }
 }
 
-export const badResponse = (provider: Provider, detail: string): GatewayError =>
+const badResponse = (provider: Provider, detail: string): GatewayError =>
   new GatewayError('UPSTREAM_BAD_RESPONSE', `${providerName(provider)} ${detail}`, provider);
 
 /** A status the adapter has no meaning for: report it without the body (it may echo inputs). */

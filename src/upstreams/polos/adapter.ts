@@ -5,12 +5,13 @@
  * breaker), while a 500 with a body, a 502-504 or a connection error remains an outage.
  */
 import type { Execution } from '../../domain/execution.js';
-import { GatewayError } from '../../domain/errors.js';
-import { HttpExecutionAdapter, notSupported, type EventStreamSource, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
+import { HttpExecutionAdapter, capabilities, type EventStreamSource, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
 import type { UpstreamHttpClient } from '../http/client.js';
-import { parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
-import { startedExecution, toExecution } from './mapping.js';
+import { createEdge } from '../http/edge.js';
+import { fromPolosExecution, startedExecution } from './mapping.js';
 import { PolosExecutionBody, PolosRunBody, PolosRunsBody } from './wire.js';
+
+const edge = createEdge('polos');
 
 const isEmptyNotFound = (status: number, body: string): boolean => status === 500 && body.trim() === '';
 
@@ -18,7 +19,10 @@ const isEmptyNotFound = (status: number, body: string): boolean => status === 50
 const isUnknownOnCancel = (status: number, body: string): boolean => status === 500 && body.includes('Failed to get execution');
 
 export class PolosAdapter extends HttpExecutionAdapter {
-  readonly provider = 'polos' as const;
+  static readonly capabilities = capabilities({ start: true, cancel: true, list: true, partialListItems: true, children: true, push: true });
+
+  readonly provider = edge.provider;
+  readonly capabilities = PolosAdapter.capabilities;
 
   /** `events`: the event stream (see events.ts), unless streams are disabled (POLOS_MAX_STREAMS=0). */
   constructor(
@@ -39,8 +43,7 @@ export class PolosAdapter extends HttpExecutionAdapter {
       handles: isEmptyNotFound,
     });
     if (response.status === 404 || isEmptyNotFound(response.status, response.body)) return null;
-    if (response.status !== 200) throw unexpectedStatus('polos', response, 'the execution request');
-    return toExecution(upstreamId, parseBody('polos', response, PolosExecutionBody, 'execution response'));
+    return fromPolosExecution(upstreamId, edge.read(response, [200], PolosExecutionBody, 'execution'));
   }
 
   /** Not retried: Polos has no idempotency key, so a retried run could run twice (the gateway's idempotency keys: src/executions/idempotency.ts). */
@@ -51,14 +54,12 @@ export class PolosAdapter extends HttpExecutionAdapter {
       body: { payload: input ?? {} },
       endpoint: 'run',
     });
-    if (response.status >= 400 && response.status < 500) throw rejectedInput('polos', response, 'run request');
-    if (response.status !== 200 && response.status !== 201) throw unexpectedStatus('polos', response, 'the run request');
-    const run = parseBody('polos', response, PolosRunBody, 'run response');
-    return { execution: startedExecution(upstreamIdFrom('polos', run.execution_id), workflowId, run.created_at), idempotencyKey: null, replayed: false };
+    const run = edge.accepted(response, [200, 201], PolosRunBody, 'run');
+    return { execution: startedExecution(edge.upstreamId(run.execution_id), workflowId, run.created_at), idempotencyKey: null, replayed: false };
   }
 
   /** Asynchronous, and it spreads through the tree: descendants and ancestors are cancelled too. */
-  override async cancelExecution(upstreamId: string): Promise<void> {
+  async cancelExecution(upstreamId: string): Promise<void> {
     const response = await this.http.request({
       method: 'POST',
       path: `/api/v1/executions/${upstreamId}/cancel`,
@@ -66,24 +67,30 @@ export class PolosAdapter extends HttpExecutionAdapter {
       handles: isUnknownOnCancel,
     });
     if (response.status === 200) return;
-    if (response.status === 404 || isUnknownOnCancel(response.status, response.body)) throw new GatewayError('NOT_FOUND', `Polos has no execution ${upstreamId}.`, 'polos');
-    if (response.status >= 400 && response.status < 500) throw rejectedInput('polos', response, 'cancel request');
-    throw unexpectedStatus('polos', response, 'the cancel request');
+    if (response.status === 404 || isUnknownOnCancel(response.status, response.body)) throw edge.error('NOT_FOUND', `Polos has no execution ${upstreamId}.`);
+    throw edge.refused(response, 'cancel');
   }
 
   /** Offset paging; one extra item is asked for to know whether another page follows. */
-  override async listExecutions({ workflowId, status, first, after }: ListRequest): Promise<ListPage> {
-    if (status !== null) throw notSupported('polos', 'filtering executions by status');
+  async listExecutions({ workflowId, first, after }: ListRequest): Promise<ListPage> {
     const offset = after === null ? 0 : Number(after);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new GatewayError('BAD_USER_INPUT', 'Invalid cursor.', 'polos');
+    if (!Number.isSafeInteger(offset) || offset < 0) throw edge.error('BAD_USER_INPUT', 'Invalid cursor.');
     const query: Record<string, string> = { limit: String(first + 1), offset: String(offset) };
     if (workflowId !== null) query.workflow_id = workflowId;
     const response = await this.http.request({ path: '/api/v1/workflows/runs', query, endpoint: 'list' });
-    if (response.status >= 400 && response.status < 500) throw rejectedInput('polos', response, 'list request');
-    if (response.status !== 200) throw unexpectedStatus('polos', response, 'the list request');
-    const items = parseBody('polos', response, PolosRunsBody, 'list response');
-    const executions = items.slice(0, first).map((item) => toExecution(upstreamIdFrom('polos', item.id), item));
-    return { executions, next: items.length > first ? String(offset + first) : null, partial: true };
+    const items = edge.accepted(response, [200], PolosRunsBody, 'list');
+    const executions = items.slice(0, first).map((item) => fromPolosExecution(edge.upstreamId(item.id), item));
+    return { executions, next: items.length > first ? String(offset + first) : null };
+  }
+
+  /**
+   * Polos has no children endpoint, and its list carries only the root: the runs under a root are
+   * those of the `scan` most recent whose root it is (so a non-root execution has none here).
+   */
+  async listChildren(upstreamId: string, scan: number): Promise<ListPage> {
+    const recent = await this.listExecutions({ workflowId: null, status: null, first: scan, after: null });
+    const executions = recent.executions.filter((candidate) => candidate.rootId === upstreamId && candidate.upstreamId !== upstreamId);
+    return { executions, next: null };
   }
 }
 

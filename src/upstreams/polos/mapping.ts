@@ -2,14 +2,13 @@
 import type { Execution, JsonValue } from '../../domain/execution.js';
 import { toDateTime } from '../../domain/execution.js';
 import { normalizeUpstreamId } from '../../domain/ids.js';
-import type { ExecutionStatus, ExecutionStatusReason } from '../../domain/status.js';
+import { executionStatusFrom, type ExecutionStatus, type ExecutionStatusReason, type StatusTable } from '../../domain/status.js';
 import type { PolosExecutionBody, PolosRunItem } from './wire.js';
 
 /** The full body of GET by id, or a list item, which lacks retry count, start and parent. */
 type PolosExecutionLike = PolosRunItem & Partial<PolosExecutionBody>;
 
-/** A Map, not an object: an upstream status such as "constructor" must not match a prototype key. */
-const EXECUTION_STATUS = new Map<string, ExecutionStatus>([
+const EXECUTION_STATUS: StatusTable<ExecutionStatus> = new Map([
   ['pending', 'PENDING'], // documented, never written by the server
   ['queued', 'QUEUED'],
   ['claimed', 'QUEUED'], // a worker took it but has not started
@@ -21,16 +20,15 @@ const EXECUTION_STATUS = new Map<string, ExecutionStatus>([
   ['cancelled', 'CANCELLED'],
 ]);
 
-export function toExecution(upstreamId: string, body: PolosExecutionLike): Execution {
-  const known = EXECUTION_STATUS.get(body.status);
-  const status = known ?? 'RUNNING';
+export function fromPolosExecution(upstreamId: string, body: PolosExecutionLike): Execution {
+  const { status, reason: unknownStatus } = executionStatusFrom(EXECUTION_STATUS, body.status);
   return {
     provider: 'polos',
     upstreamId,
     workflowId: body.workflow_id,
     status,
     upstreamStatus: body.status,
-    statusReason: known === undefined ? 'UNKNOWN_UPSTREAM_STATUS' : reason(status, body),
+    statusReason: unknownStatus ?? reason(status, body),
     createdAt: toDateTime(body.created_at),
     startedAt: toDateTime(body.started_at),
     // cancelled_at is set when the cancel is requested; it is the end only once the status says so.
@@ -57,7 +55,7 @@ function reason(status: ExecutionStatus, body: PolosExecutionLike): ExecutionSta
 
 /** Just started: Polos creates executions `queued` and answers with only the id. */
 export function startedExecution(upstreamId: string, workflowId: string, createdAt: string | null | undefined): Execution {
-  return { ...toExecution(upstreamId, { id: upstreamId, workflow_id: workflowId, status: 'queued', created_at: createdAt ?? '' }), upstreamStatus: null };
+  return { ...fromPolosExecution(upstreamId, { id: upstreamId, workflow_id: workflowId, status: 'queued', created_at: createdAt ?? '' }), upstreamStatus: null };
 }
 
 /** Parent and root ids are Polos execution ids; anything else is dropped rather than passed on. */

@@ -4,13 +4,18 @@
  * validation error, unlike Flowker's.
  */
 import type { Execution } from '../../domain/execution.js';
-import { HttpExecutionAdapter, type StartRequest, type StartResult } from '../adapter.js';
-import { jsonObjectInput, parseBody, rejectedInput, unexpectedStatus, upstreamIdFrom } from '../http/json.js';
-import { startedExecution, toExecution } from './mapping.js';
+import { HttpExecutionAdapter, capabilities, type StartRequest, type StartResult } from '../adapter.js';
+import { createEdge } from '../http/edge.js';
+import { fromPromptLayerResults, startedExecution } from './mapping.js';
 import { PromptLayerCallbackBody, PromptLayerResultsBody, PromptLayerRunBody } from './wire.js';
 
+const edge = createEdge('promptlayer');
+
 export class PromptLayerAdapter extends HttpExecutionAdapter {
-  readonly provider = 'promptlayer' as const;
+  static readonly capabilities = capabilities({ start: true, push: true });
+
+  readonly provider = edge.provider;
+  readonly capabilities = PromptLayerAdapter.capabilities;
 
   async fetchExecution(upstreamId: string): Promise<Execution | null> {
     const response = await this.http.request({
@@ -21,10 +26,9 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
     });
     if (response.status === 404) return null;
     if (response.status === 204 || (response.status === 202 && response.body.trim() === '')) {
-      return toExecution(upstreamId, response.status, {});
+      return fromPromptLayerResults(upstreamId, response.status, {});
     }
-    if (response.status !== 200 && response.status !== 202) throw unexpectedStatus('promptlayer', response, 'the results request');
-    return toExecution(upstreamId, response.status, parseBody('promptlayer', response, PromptLayerResultsBody, 'results response'));
+    return fromPromptLayerResults(upstreamId, response.status, edge.read(response, [200, 202], PromptLayerResultsBody, 'results'));
   }
 
   /** Not retried: PromptLayer has no idempotency key, so a retried run could run twice (the gateway's idempotency keys: src/executions/idempotency.ts). */
@@ -32,16 +36,11 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
     const response = await this.http.request({
       method: 'POST',
       path: `/workflows/${encodeURIComponent(workflowId)}/run`,
-      body: { input_variables: jsonObjectInput('promptlayer', input), return_all_outputs: true, ...(callbackUrl ? { callback_url: callbackUrl } : {}) },
+      body: { input_variables: edge.objectInput(input), return_all_outputs: true, ...(callbackUrl ? { callback_url: callbackUrl } : {}) },
       endpoint: 'run',
     });
-    if (response.status >= 400 && response.status < 500) throw rejectedInput('promptlayer', response, 'run request');
-    if (response.status !== 201 && response.status !== 202 && response.status !== 200) {
-      throw unexpectedStatus('promptlayer', response, 'the run request');
-    }
-    const run = parseBody('promptlayer', response, PromptLayerRunBody, 'run response');
-    const id = upstreamIdFrom('promptlayer', run.workflow_version_execution_id);
-    return { execution: startedExecution(id), idempotencyKey: null, replayed: false };
+    const run = edge.accepted(response, [200, 201, 202], PromptLayerRunBody, 'run');
+    return { execution: startedExecution(edge.upstreamId(run.workflow_version_execution_id)), idempotencyKey: null, replayed: false };
   }
 }
 
@@ -51,7 +50,7 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
  * PromptLayer sends.
  */
 export function parseCallback(body: string): string | null {
-  const callback = parseBody('promptlayer', { status: 200, headers: {}, body }, PromptLayerCallbackBody, 'callback body');
+  const callback = edge.parse({ status: 200, headers: {}, body }, PromptLayerCallbackBody, 'callback body');
   const id = callback.workflow_version_execution_id;
-  return id === undefined ? null : upstreamIdFrom('promptlayer', id);
+  return id === undefined ? null : edge.upstreamId(id);
 }

@@ -4,12 +4,10 @@
  * from the nodes, as the contract's status mapping says.
  */
 import type { Execution, ExecutionError, JsonValue, NodeResult } from '../../domain/execution.js';
-import type { ExecutionStatus, StepStatus } from '../../domain/status.js';
-import { isTerminalStepStatus } from '../../domain/status.js';
+import { isTerminalStepStatus, stepStatusFrom, type ExecutionStatus, type StatusTable, type StepStatus } from '../../domain/status.js';
 import type { PromptLayerNode, PromptLayerResultsBody } from './wire.js';
 
-/** A Map, not an object: an upstream status such as "constructor" must not match a prototype key. */
-const NODE_STATUS = new Map<string, StepStatus>([
+const NODE_STATUS: StatusTable<StepStatus> = new Map([
   ['QUEUED', 'QUEUED'],
   ['RUNNING', 'RUNNING'],
   ['SUCCESS', 'COMPLETED'],
@@ -19,7 +17,7 @@ const NODE_STATUS = new Map<string, StepStatus>([
 ]);
 
 /** `finished` is true for HTTP 200; `httpStatus` becomes the execution's upstreamStatus. */
-export function toExecution(upstreamId: string, httpStatus: number, body: PromptLayerResultsBody): Execution {
+export function fromPromptLayerResults(upstreamId: string, httpStatus: number, body: PromptLayerResultsBody): Execution {
   const nodes = Object.entries(body).map(([name, node]) => toNode(name, node));
   const finished = httpStatus === 200;
   const status = finished ? finishedStatus(nodes) : runningStatus(nodes);
@@ -46,14 +44,13 @@ export function toExecution(upstreamId: string, httpStatus: number, body: Prompt
 
 /** Just started: PromptLayer says nothing more until the first results poll. */
 export function startedExecution(upstreamId: string): Execution {
-  return { ...toExecution(upstreamId, 202, {}), status: 'PENDING', upstreamStatus: null, progress: null, details: null };
+  return { ...fromPromptLayerResults(upstreamId, 202, {}), status: 'PENDING', upstreamStatus: null, progress: null, details: null };
 }
 
 function toNode(name: string, node: PromptLayerNode): NodeResult {
   return {
     name,
-    // Unknown node statuses stay non-terminal; the raw value is kept in upstreamStatus.
-    status: NODE_STATUS.get(node.status) ?? 'RUNNING',
+    status: stepStatusFrom(NODE_STATUS, node.status),
     upstreamStatus: node.status,
     value: (node.value ?? null) as JsonValue | null,
     error: node.error_message ?? null,
