@@ -42,8 +42,9 @@ async function runMain(env: Record<string, string>): Promise<Run & { readonly re
   return { code, stdout, stderr, ready: false };
 }
 
-describe('NODE_ENV=production', () => {
-  it('with no provider configured exits 1 with one message naming the variables and DEMO=1, serving nothing', async () => {
+// Each case is a process start (~1 s, mostly tsx): they run at once.
+describe.concurrent('starting the process', () => {
+  it('NODE_ENV=production with no provider configured exits 1 with one message naming the variables and DEMO=1, serving nothing', async () => {
     const run = await runMain({ NODE_ENV: 'production' });
     expect(run).toMatchObject({ code: 1, ready: false, stdout: '' });
     expect(run.stderr.trimEnd().split('\n')).toEqual([
@@ -53,16 +54,14 @@ describe('NODE_ENV=production', () => {
     ]);
   });
 
-  it('with DEMO=1 serves the embedded demo on purpose (and stops with 0 on SIGTERM)', async () => {
+  it('NODE_ENV=production with DEMO=1 serves the embedded demo on purpose (and stops with 0 on SIGTERM)', async () => {
     const run = await runMain({ NODE_ENV: 'production', DEMO: '1' });
     expect(run).toMatchObject({ ready: true, code: 0 });
     expect(run.stdout).toContain('Serving the embedded demo upstreams');
     expect(run.stdout).toMatch(/^\s+polos:[\w-]+\s/m);
   });
-});
 
-describe('a port that is taken', () => {
-  it('exits 1 with one message naming the port and PORT', async () => {
+  it('on a port that is taken exits 1 with one message naming the port and PORT', async () => {
     const blocker = createServer();
     blocker.listen(0, '127.0.0.1');
     await once(blocker, 'listening');

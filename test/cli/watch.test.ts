@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { watchExecution, type WatchOptions } from '../../src/cli/watch.js';
 import type { Gateway } from '../../src/server/gateway.js';
-import type { FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway } from '../support/gateway.js';
-import { polosState, promptLayerState, startPolos, startPromptLayer, Timelines, uuid } from '../ui/timelines.js';
+import { polosState, promptLayerState, Timelines } from '../ui/timelines.js';
+import { uuid } from '../support/payloads.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 
@@ -55,23 +55,21 @@ async function watchHere(options: Pick<WatchOptions, 'id' | 'url'> & Partial<Wat
 // those about the command itself (exit codes, usage) spawn it.
 describe.concurrent('execution-gateway watch', () => {
   const timelines = new Timelines();
-  let polos: FakeUpstream;
-  let promptlayer: FakeUpstream;
   let gateway: Gateway;
   let locked: Gateway;
 
   beforeAll(async () => {
-    [polos, promptlayer] = await Promise.all([startPolos(timelines), startPromptLayer(timelines)]);
+    const upstreams = await timelines.start();
     const fast = { POLL_INTERVAL_MS: '20', POLL_MAX_INTERVAL_MS: '40' };
     [gateway, locked] = await Promise.all([
-      startTestGateway({ polos: polos.baseUrl, promptlayer: promptlayer.baseUrl }, fast),
-      startTestGateway({ polos: polos.baseUrl }, { ...fast, GATEWAY_API_KEYS: 'watch-key' }),
+      startTestGateway(upstreams, fast),
+      startTestGateway({ polos: upstreams.polos }, { ...fast, GATEWAY_API_KEYS: 'watch-key' }),
     ]);
   });
 
   afterAll(async () => {
     await Promise.all([gateway?.close(), locked?.close()]);
-    await Promise.all([polos?.close(), promptlayer?.close()]);
+    await timelines.close();
   });
 
   const polosTimeline = (n: number, last: string, extra: Record<string, unknown> = {}) =>

@@ -52,6 +52,14 @@ async function setup(timeScale: number): Promise<Setup> {
   };
 }
 
+/** `setup` before the enclosing describe's tests, closed after them; its fields are there once they run. */
+function setupForSuite(timeScale: number): Setup {
+  const on = {} as Setup;
+  beforeAll(async () => void Object.assign(on, await setup(timeScale)));
+  afterAll(() => on.close?.());
+  return on;
+}
+
 const START = `mutation($input: StartExecutionInput!) {
   startExecution(input: $input) { idempotencyKey replayed execution { id provider upstreamId status } }
 }`;
@@ -90,11 +98,7 @@ async function finished(stream: RecordedStream, ms = 8_000): Promise<Record<stri
 }
 
 describe('the demo through the gateway', () => {
-  let on: Setup;
-  beforeAll(async () => {
-    on = await setup(SCALE);
-  });
-  afterAll(() => on?.close());
+  const on = setupForSuite(SCALE);
 
   it('starts every advertised workflow, and each stream runs to COMPLETED and completes', async () => {
     expect(on.demo.workflows.map((workflow) => `${workflow.provider}:${workflow.workflowId}`)).toEqual([
@@ -180,11 +184,7 @@ describe('the demo through the gateway', () => {
 });
 
 describe('cancelling Polos runs through the gateway', () => {
-  let on: Setup;
-  beforeAll(async () => {
-    on = await setup(SLOW_SCALE);
-  });
-  afterAll(() => on?.close());
+  const on = setupForSuite(SLOW_SCALE);
 
   it('cancels a running run: CANCELLING (or already CANCELLED), and its stream ends CANCELLED', async () => {
     const { execution } = await start(on, 'polos', 'summarize', { text: 'to be cancelled' });

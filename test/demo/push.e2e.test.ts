@@ -4,13 +4,12 @@
  * over its event stream, PromptLayer by calling the gateway back (GATEWAY_PUBLIC_URL is the
  * gateway's own address, as `npm start` sets it for the demo).
  */
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startDemoUpstreams, type DemoUpstreams } from '../../src/demo/upstreams.js';
 import { createLogger } from '../../src/logger.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import { closedPort } from '../support/fake-upstream.js';
 import { graphql } from '../support/gateway.js';
 import { metricSum, scrapeMetrics } from '../support/server-helpers.js';
 import { record, sleep, wsClient } from '../support/subscriptions.js';
@@ -21,18 +20,10 @@ const SCALE = 0.1;
 let demo: DemoUpstreams;
 let gateway: Gateway;
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 beforeAll(async () => {
   demo = await startDemoUpstreams({ timeScale: SCALE });
-  const port = await freePort();
+  const port = await closedPort();
   const env = { ...demo.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}` };
   gateway = await startGateway(loadConfig({ ...env, POLL_INTERVAL_MS: '5000', POLL_MAX_INTERVAL_MS: '10000', POLL_SAFETY_INTERVAL_MS: '60000' }), { logger: createLogger('silent') });
 });

@@ -2,27 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { durationMs, isTerminal, toDateTime, type Execution } from '../../src/domain/execution.js';
 import { EXECUTION_STATUSES, STEP_STATUSES, isTerminalExecutionStatus, isTerminalStepStatus, type ExecutionStatus } from '../../src/domain/status.js';
+import { anExecution } from '../support/executions.js';
+import { POLOS_EXECUTION_ID } from '../support/payloads.js';
 
-const execution = (overrides: Partial<Execution> = {}): Execution => ({
-  provider: 'polos',
-  upstreamId: '3f2b8c1e-9d4a-4e6b-8f10-2a3b4c5d6e7f',
-  workflowId: 'wf',
-  status: 'RUNNING',
-  upstreamStatus: 'running',
-  statusReason: null,
-  createdAt: '2026-03-17T14:34:59.000Z',
-  startedAt: '2026-03-17T14:35:00.000Z',
-  completedAt: null,
-  progress: null,
-  input: null,
-  error: null,
-  retryCount: 0,
-  nodes: [],
-  parentId: null,
-  rootId: null,
-  details: null,
-  ...overrides,
-});
+const execution = (overrides: Partial<Execution> = {}): Execution => anExecution({ upstreamId: POLOS_EXECUTION_ID, ...overrides });
 
 const START = Date.parse('2026-03-17T14:35:00.000Z');
 

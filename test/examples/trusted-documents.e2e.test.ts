@@ -13,7 +13,8 @@ import type { Gateway } from '../../src/server/gateway.js';
 import { openEventStream } from '../support/event-stream.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway } from '../support/gateway.js';
-import { openAckedSocket, polosBody, polosIdOf, postGraphQL, uuid } from '../support/server-helpers.js';
+import { openAckedSocket, polosIdOf, postGraphQL } from '../support/server-helpers.js';
+import { polosBody, uuid } from '../support/payloads.js';
 
 const MANIFEST = fileURLToPath(new URL('../../examples/src/gql/persisted-documents.json', import.meta.url));
 const ID = `polos:${uuid(1)}`;

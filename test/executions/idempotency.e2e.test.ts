@@ -6,11 +6,12 @@
  * key. With Redis, a second replica honours a key the first one recorded, also when they race.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { REDIS_URL, testKeyPrefix } from '../live/redis-support.js';
 import { startFakeUpstream, type FakeResponse, type FakeUpstream, type RecordedRequest } from '../support/fake-upstream.js';
 import { graphql, startTestGateway, type TestUpstreams } from '../support/gateway.js';
+import { flowkerStatus, polosRun, PROMPTLAYER_ID_ABOVE_2_53, promptLayerRunText } from '../support/payloads.js';
 
 const FLOWKER_WORKFLOW = '0a000000-0000-4000-8000-000000000001';
 const START = `mutation($input: StartExecutionInput!) {
@@ -19,7 +20,7 @@ const START = `mutation($input: StartExecutionInput!) {
 
 /** How each fake answers a run of a workflow: named after what the test needs from it. */
 function behaviour(workflow: string): FakeResponse | null {
-  if (workflow.startsWith('slow')) return { delayMs: 150 };
+  if (workflow.startsWith('slow')) return { delayMs: 100 };
   if (workflow.startsWith('hang')) return { hang: true };
   if (workflow.startsWith('busy')) return { status: 429, body: { message: 'slow down' } };
   return null;
@@ -41,14 +42,14 @@ function flowkerHandler(request: RecordedRequest): FakeResponse {
   const existing = flowkerKeys.get(key);
   const executionId = existing ?? randomUUID();
   flowkerKeys.set(key, executionId);
-  return { ...special, status: existing ? 200 : 201, body: { executionId, workflowId: workflow, status: 'running', startedAt: '2026-03-17T14:35:00Z' } };
+  return { ...special, status: existing ? 200 : 201, body: flowkerStatus({ executionId, workflowId: workflow }) };
 }
 
 function polosHandler(request: RecordedRequest): FakeResponse {
   const workflow = /^\/api\/v1\/workflows\/([^/]+)\/run$/.exec(request.path)?.[1] ?? '';
   const special = behaviour(decodeURIComponent(workflow));
   if (special?.hang || special?.status) return special;
-  return { ...special, body: { execution_id: randomUUID(), created_at: '2026-03-17T14:35:00Z' } };
+  return { ...special, body: polosRun({ execution_id: randomUUID() }) };
 }
 
 let promptLayerRuns = 0;
@@ -56,7 +57,7 @@ function promptLayerHandler(request: RecordedRequest): FakeResponse {
   const workflow = /^\/workflows\/([^/]+)\/run$/.exec(request.path)?.[1] ?? '';
   const special = behaviour(decodeURIComponent(workflow));
   if (special?.hang || special?.status) return special;
-  return { ...special, status: 201, body: `{"success":true,"workflow_version_execution_id":${9007199254740993n + BigInt(promptLayerRuns++)}}` };
+  return { ...special, status: 201, body: promptLayerRunText(String(BigInt(PROMPTLAYER_ID_ABOVE_2_53) + BigInt(promptLayerRuns++))) };
 }
 
 let flowker: FakeUpstream;
@@ -64,16 +65,12 @@ let polos: FakeUpstream;
 let promptlayer: FakeUpstream;
 let upstreams: TestUpstreams;
 let gateway: Gateway;
-const started: Gateway[] = [];
 
 beforeAll(async () => {
   [flowker, polos, promptlayer] = await Promise.all([startFakeUpstream(flowkerHandler), startFakeUpstream(polosHandler), startFakeUpstream(promptLayerHandler)]);
   upstreams = { flowker: flowker.baseUrl, polos: polos.baseUrl, promptlayer: promptlayer.baseUrl };
-  gateway = await startTestGateway(upstreams, { UPSTREAM_ATTEMPT_TIMEOUT_MS: '500', UPSTREAM_DEADLINE_MS: '900' });
-});
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((replica) => replica.close()));
+  // A hung start costs a deadline: short ones keep the file quick ('slow' upstreams answer well within them).
+  gateway = await startTestGateway(upstreams, { UPSTREAM_ATTEMPT_TIMEOUT_MS: '400', UPSTREAM_DEADLINE_MS: '500' });
 });
 
 afterAll(async () => {
@@ -180,16 +177,21 @@ describe('FLOWKER: a failed start with a key', () => {
 
 describe('with Redis, across replicas', () => {
   const replicaEnv = { REDIS_URL, REDIS_KEY_PREFIX: testKeyPrefix(), SHUTDOWN_TIMEOUT_MS: '200' };
+  // One pair for every case: each uses workflows and keys of its own.
+  let pair: [Gateway, Gateway];
 
-  async function replicas(): Promise<[Gateway, Gateway]> {
-    const pair = await Promise.all([startTestGateway(upstreams, replicaEnv), startTestGateway(upstreams, replicaEnv)]);
-    started.push(...pair);
+  beforeAll(async () => {
+    pair = await Promise.all([startTestGateway(upstreams, replicaEnv), startTestGateway(upstreams, replicaEnv)]);
+  });
+  afterAll(() => Promise.all(pair.map((replica) => replica.close())));
+
+  function replicas(): [Gateway, Gateway] {
     expect(pair.map((replica) => replica.redis)).toEqual(['connected', 'connected']);
     return pair;
   }
 
   it.each(PROVIDERS)('%s: a key recorded by one replica is honoured by the other', async (provider) => {
-    const [a, b] = await replicas();
+    const [a, b] = replicas();
     const { workflowId, runs } = workflowOf(provider, 'plain');
     const key = `key-${randomUUID()}`;
     const first = await start(a, provider, workflowId, key);
@@ -201,7 +203,7 @@ describe('with Redis, across replicas', () => {
   });
 
   it.each(PROVIDERS)('%s: two replicas racing on one key start one run', async (provider) => {
-    const [a, b] = await replicas();
+    const [a, b] = replicas();
     const { workflowId, runs } = workflowOf(provider, 'slow');
     const key = `key-${randomUUID()}`;
     const answers = await Promise.all([start(a, provider, workflowId, key), start(b, provider, workflowId, key), start(a, provider, workflowId, key), start(b, provider, workflowId, key)]);

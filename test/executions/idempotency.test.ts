@@ -12,6 +12,7 @@ import type { StartResult } from '../../src/upstreams/adapter.js';
 import { startedExecution } from '../../src/upstreams/polos/mapping.js';
 import { REDIS_URL, testKeyPrefix } from '../live/redis-support.js';
 import { sleep } from '../support/subscriptions.js';
+import { uuid } from '../support/payloads.js';
 
 const redis = new Redis(REDIS_URL, { lazyConnect: true });
 const prefix = testKeyPrefix();
@@ -41,7 +42,7 @@ function upstream(behaviour: { fail?: GatewayError; delayMs?: number; never?: tr
     if (behaviour.never) await new Promise(() => {});
     if (behaviour.delayMs) await sleep(behaviour.delayMs);
     if (behaviour.fail) throw behaviour.fail;
-    return { execution: startedExecution(`00000000-0000-4000-8000-${String(calls).padStart(12, '0')}`, 'wf', null), idempotencyKey: null, replayed: false };
+    return { execution: startedExecution(uuid(calls), 'wf', null), idempotencyKey: null, replayed: false };
   };
   return { start, calls: () => calls };
 }

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { graphql, startTestGateway } from '../support/gateway.js';
-import { polosBody, polosIdOf, uuid } from '../support/server-helpers.js';
+import { polosIdOf } from '../support/server-helpers.js';
 import { record, wsClient } from '../support/subscriptions.js';
+import { polosBody, uuid } from '../support/payloads.js';
 
 const DAY_MS = 86_400_000;
 const INT_MAX = 2_147_483_647;

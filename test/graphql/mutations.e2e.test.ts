@@ -8,20 +8,23 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../support/fake-upstream.js';
 import { graphql, startTestGateway, type GraphQLResponse } from '../support/gateway.js';
+import {
+  flowkerError,
+  flowkerList,
+  flowkerStatus,
+  polosBody,
+  polosRun,
+  polosRunItem,
+  PROMPTLAYER_ID_ABOVE_2_53,
+  promptLayerRunText,
+  uuid,
+} from '../support/payloads.js';
 
 const WORKFLOW = '0a000000-0000-4000-8000-000000000001';
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /** Flowker: idempotency keys → execution ids; 1,000 listed executions in cursor pages. */
 const flowkerKeys = new Map<string, string>();
-const flowkerItems = Array.from({ length: 7 }, (_, i) => ({
-  executionId: uuid(100 + i),
-  workflowId: WORKFLOW,
-  status: i % 2 ? 'completed' : 'running',
-  currentStepNumber: 1,
-  totalSteps: 2,
-  startedAt: '2026-03-17T14:35:00Z',
-}));
+const flowkerItems = Array.from({ length: 7 }, (_, i) => flowkerStatus({ executionId: uuid(100 + i), workflowId: WORKFLOW, status: i % 2 ? 'completed' : 'running' }));
 
 function flowkerHandler(request: RecordedRequest) {
   if (request.method === 'POST') {
@@ -31,7 +34,7 @@ function flowkerHandler(request: RecordedRequest) {
     const existing = flowkerKeys.get(key);
     const executionId = existing ?? randomUUID();
     flowkerKeys.set(key, executionId);
-    return { status: existing ? 200 : 201, body: { executionId, workflowId: WORKFLOW, status: 'running', startedAt: '2026-03-17T14:35:00Z' } };
+    return { status: existing ? 200 : 201, body: flowkerStatus({ executionId, workflowId: WORKFLOW }) };
   }
   if (request.path === '/v1/executions') {
     if (request.query.has('cursor') && (request.query.has('sortBy') || request.query.has('sortOrder'))) {
@@ -43,9 +46,9 @@ function flowkerHandler(request: RecordedRequest) {
     const limit = Number(request.query.get('limit'));
     const page = items.slice(start, start + limit);
     const hasMore = start + limit < items.length;
-    return { body: { items: page, nextCursor: hasMore ? String(start + limit) : '', hasMore } };
+    return { body: flowkerList({ items: page, nextCursor: hasMore ? String(start + limit) : '', hasMore }) };
   }
-  return { status: 404, body: { code: 'FLK-0500', title: 'Not Found', message: 'no' } };
+  return { status: 404, body: flowkerError() };
 }
 
 /** Polos: a root with a child; cancel marks the target and its ancestors (as the real one does). */
@@ -58,9 +61,9 @@ const resetPolos = () => {
   polosState.set(CHILD, { status: 'running', parent: ROOT, root: ROOT });
   for (let i = 0; i < 5; i++) polosState.set(uuid(10 + i), { status: 'completed', parent: null, root: null });
 };
-const polosExecution = (id: string) => {
+const polosExecutionOf = (id: string) => {
   const state = polosState.get(id)!;
-  return { id, workflow_id: 'wf', status: state.status, created_at: '2026-03-17T14:35:00Z', payload: {}, retry_count: 0, parent_execution_id: state.parent, root_execution_id: state.root };
+  return polosBody(id, state.status, { payload: {}, result: null, parent_execution_id: state.parent, root_execution_id: state.root });
 };
 
 function polosHandler(request: RecordedRequest) {
@@ -69,7 +72,7 @@ function polosHandler(request: RecordedRequest) {
     if (run[1] === 'missing') return { status: 404, body: { error: 'workflow not found', error_type: 'NOT_FOUND' } };
     const id = randomUUID();
     polosState.set(id, { status: 'queued', parent: null, root: null });
-    return { body: { execution_id: id, created_at: '2026-03-17T14:35:00Z' } };
+    return { body: polosRun({ execution_id: id }) };
   }
   const cancel = /^\/api\/v1\/executions\/([^/]+)\/cancel$/.exec(request.path);
   if (cancel) {
@@ -81,14 +84,14 @@ function polosHandler(request: RecordedRequest) {
   }
   if (request.path === '/api/v1/workflows/runs') {
     const all = [...polosState.keys()].map((id) => {
-      const { parent_execution_id: _parent, retry_count: _retries, ...item } = polosExecution(id);
-      return item;
+      const { status, root } = polosState.get(id)!;
+      return polosRunItem({ id, status, root_execution_id: root, workflow_id: 'wf', created_at: '2026-03-17T14:35:00Z', payload: {} });
     });
     const offset = Number(request.query.get('offset'));
     return { body: all.slice(offset, offset + Number(request.query.get('limit'))) };
   }
   const id = /^\/api\/v1\/executions\/([^/]+)$/.exec(request.path)?.[1];
-  return id && polosState.has(id) ? { body: polosExecution(id) } : { status: 500, body: '' };
+  return id && polosState.has(id) ? { body: polosExecutionOf(id) } : { status: 500, body: '' };
 }
 
 let flowker: FakeUpstream;
@@ -102,7 +105,7 @@ beforeAll(async () => {
   promptlayer = await startFakeUpstream((request) => {
     if (request.path === '/workflows/bad/run') return { status: 422, body: { detail: [{ loc: ['body', 'input_variables'], msg: 'missing variable topic', type: 'value_error' }] } };
     if (request.path === '/workflows/flaky/run') return { status: 503, body: '' };
-    return { status: 201, body: '{"success":true,"message":"ok","warning":null,"workflow_version_execution_id":9007199254740993}' };
+    return { status: 201, body: promptLayerRunText(PROMPTLAYER_ID_ABOVE_2_53) };
   });
   gateway = await startTestGateway({ flowker: flowker.baseUrl, polos: polos.baseUrl, promptlayer: promptlayer.baseUrl });
 });

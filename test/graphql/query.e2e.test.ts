@@ -6,80 +6,44 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeHandler, type FakeUpstream, type RecordedRequest } from '../support/fake-upstream.js';
 import { graphql, startTestGateway, TEST_KEYS } from '../support/gateway.js';
+import { flowkerError, flowkerResults, flowkerStatus, flowkerStep, flowkerStillRunning, polosBody, promptLayerError, promptLayerNodes, uuid } from '../support/payloads.js';
 
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const BIG_ID = '9007199254740993'; // 2^53 + 1: a JS number would round it to ...992
 
 /** Per-id state the fake upstreams answer from; tests edit it. */
-const flowkerStatus = new Map<string, string>();
+const flowkerStates = new Map<string, string>();
 const polosStatus = new Map<string, { status: string; parent?: string; root?: string }>();
 const promptlayerState = new Map<string, 'running' | 'done'>();
 
 const flowkerHandler: FakeHandler = (request) => {
   const match = /^\/v1\/executions\/([^/]+)(\/results)?$/.exec(request.path);
-  const status = match ? flowkerStatus.get(match[1]!) : undefined;
-  if (!match || status === undefined) return { status: 404, body: { code: 'FLK-0500', title: 'Not Found', message: 'execution not found' } };
+  const status = match ? flowkerStates.get(match[1]!) : undefined;
+  if (!match || status === undefined) return { status: 404, body: flowkerError() };
   if (match[2]) {
     if (status !== 'completed' && status !== 'failed') {
-      return { status: 422, body: { code: 'FLK-0502', title: 'Unprocessable', message: 'execution not terminal' } };
+      return { status: 422, body: flowkerStillRunning() };
     }
-    return {
-      body: {
-        executionId: match[1],
-        workflowId: uuid(999),
-        status,
-        stepResults: [{ stepNumber: 1, stepName: 'log', nodeId: 'log-event', status: 'completed', output: { ok: true }, executedAt: '2026-03-17T14:35:00Z', durationMs: 12 }],
-        finalOutput: { amount: 1500 },
-        startedAt: '2026-03-17T14:35:00Z',
-        completedAt: '2026-03-17T14:35:12Z',
-      },
-    };
+    const step = flowkerStep({ stepName: 'log', output: { ok: true }, durationMs: 12 });
+    return { body: flowkerResults({ executionId: match[1]!, workflowId: uuid(999), status, stepResults: [step], finalOutput: { amount: 1500 } }) };
   }
-  return {
-    body: {
-      executionId: match[1],
-      workflowId: uuid(999),
-      status,
-      currentStepNumber: 2,
-      totalSteps: 4,
-      startedAt: '2026-03-17T14:35:00Z',
-      ...(status === 'completed' ? { completedAt: '2026-03-17T14:35:12Z' } : {}),
-    },
-  };
+  const completedAt = status === 'completed' ? { completedAt: '2026-03-17T14:35:12Z' } : {};
+  return { body: flowkerStatus({ executionId: match[1]!, workflowId: uuid(999), status, currentStepNumber: 2, totalSteps: 4, ...completedAt }) };
 };
 
 const polosHandler: FakeHandler = (request) => {
   const id = /^\/api\/v1\/executions\/([^/]+)$/.exec(request.path)?.[1];
   const state = id ? polosStatus.get(id) : undefined;
   if (!id || !state) return { status: 500, body: '' };
-  return {
-    body: {
-      id,
-      workflow_id: 'demo_workflow',
-      status: state.status,
-      created_at: '2026-03-17T14:35:00Z',
-      payload: { n: 1 },
-      result: state.status === 'completed' ? { answer: 42 } : null,
-      error: null,
-      retry_count: 0,
-      parent_execution_id: state.parent ?? null,
-      root_execution_id: state.root ?? null,
-    },
-  };
+  return { body: polosBody(id, state.status, { workflow_id: 'demo_workflow', parent_execution_id: state.parent ?? null, root_execution_id: state.root ?? null }) };
 };
 
 const promptlayerHandler: FakeHandler = (request: RecordedRequest) => {
   const id = request.query.get('workflow_version_execution_id') ?? '';
   const state = promptlayerState.get(id);
-  if (!state) return { status: 404, body: { success: false, message: 'not found' } };
+  if (!state) return { status: 404, body: promptLayerError() };
   const done = state === 'done';
-  return {
-    status: done ? 200 : 202,
-    body: {
-      'Node 1': { status: 'SUCCESS', value: 'first', error_message: null, raw_error_message: null, is_output_node: false },
-      'Node 2': { status: done ? 'SUCCESS' : 'RUNNING', value: done ? 'Final result' : null, error_message: null, raw_error_message: null, is_output_node: true },
-    },
-  };
+  const output = done ? { value: 'Final result' } : { status: 'RUNNING', value: null };
+  return { status: done ? 200 : 202, body: promptLayerNodes({ 'Node 1': { value: 'first' }, 'Node 2': { ...output, is_output_node: true } }) };
 };
 
 let flowker: FakeUpstream;
@@ -105,7 +69,7 @@ const resetCounts = () => {
   for (const upstream of [flowker, polos, promptlayer]) upstream.requests.length = 0;
 };
 afterEach(() => {
-  flowkerStatus.clear();
+  flowkerStates.clear();
   polosStatus.clear();
   promptlayerState.clear();
   flowker.setHandler(flowkerHandler);
@@ -118,7 +82,7 @@ describe('batching and deduplication', () => {
   it('20 aliased lookups over 10 distinct ids cost exactly 10 upstream calls', async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 4; i++) {
-      flowkerStatus.set(uuid(i), 'running');
+      flowkerStates.set(uuid(i), 'running');
       ids.push(`flowker:${uuid(i)}`);
     }
     for (let i = 5; i <= 7; i++) {
@@ -172,21 +136,21 @@ describe('batching and deduplication', () => {
 
 describe('laziness and the terminal cache', () => {
   it('a status-only Flowker query calls only the status endpoint', async () => {
-    flowkerStatus.set(uuid(40), 'completed');
+    flowkerStates.set(uuid(40), 'completed');
     const response = await graphql(gateway.url, `{ execution(id: "flowker:${uuid(40)}") { status terminal } }`);
     expect(response.data).toEqual({ execution: { status: 'COMPLETED', terminal: true } });
     expect(flowker.requests.map((r) => r.path)).toEqual([`/v1/executions/${uuid(40)}`]);
   });
 
   it('steps of a running Flowker execution are empty without calling /results', async () => {
-    flowkerStatus.set(uuid(41), 'running');
+    flowkerStates.set(uuid(41), 'running');
     const response = await graphql(gateway.url, `{ execution(id: "flowker:${uuid(41)}") { status steps { name } output progress { completed total } } }`);
     expect(response.data).toEqual({ execution: { status: 'RUNNING', steps: [], output: null, progress: { completed: 2, total: 4 } } });
     expect(flowker.count('/v1/executions')).toBe(1);
   });
 
   it('a terminal execution is fetched once, then served from the cache with zero upstream calls', async () => {
-    flowkerStatus.set(uuid(42), 'completed');
+    flowkerStates.set(uuid(42), 'completed');
     polosStatus.set(uuid(43), { status: 'completed' });
     promptlayerState.set(BIG_ID, 'done');
     const query = `{
@@ -272,20 +236,6 @@ describe('errors are per path', () => {
     const response = await graphql(gateway.url, `{ execution(id: "polos:${uuid(80)}") { status } }`);
     expect(response.data).toEqual({ execution: { status: 'RUNNING' } });
     expect(polos.count()).toBe(2);
-  });
-
-  it('a 429 storm ends as UPSTREAM_RATE_LIMITED', async () => {
-    polos.setHandler(() => ({ status: 429, headers: { 'retry-after': '0' }, body: '' }));
-    const response = await graphql(gateway.url, `{ execution(id: "polos:${uuid(81)}") { status } }`);
-    expect(response.errors![0]!.extensions).toEqual({ code: 'UPSTREAM_RATE_LIMITED', provider: 'POLOS' });
-  });
-
-  it('a hung upstream is UPSTREAM_TIMEOUT within the configured deadline', async () => {
-    polos.setHandler(() => ({ hang: true }));
-    const started = Date.now();
-    const response = await graphql(gateway.url, `{ execution(id: "polos:${uuid(82)}") { status } }`);
-    expect(response.errors![0]!.extensions).toEqual({ code: 'UPSTREAM_TIMEOUT', provider: 'POLOS' });
-    expect(Date.now() - started).toBeLessThan(5_000); // deadline is 1.5 s; generous bound, not a benchmark
   });
 
   it('malformed JSON and wrong shapes are UPSTREAM_BAD_RESPONSE', async () => {

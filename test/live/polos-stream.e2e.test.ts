@@ -9,8 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startTestGateway } from '../support/gateway.js';
 import { startPushingPolos, type PushingPolos } from '../support/polos-push.js';
-import { httpRequest, metricSum, originOf, scrapeMetrics, uuid } from '../support/server-helpers.js';
+import type { PolosState } from '../support/polos-timeline.js';
+import { httpRequest, metricSum, originOf, scrapeMetrics } from '../support/server-helpers.js';
 import { eventually, record, sleep, wsClient, type RecordedStream } from '../support/subscriptions.js';
+import { uuid } from '../support/payloads.js';
 
 const SUBSCRIPTION = `subscription($id: ID!) { executionUpdated(id: $id) { status retryCount } }`;
 const statuses = (stream: RecordedStream) => stream.events.map((event) => event.data?.executionUpdated?.status ?? `error ${String(event.errors?.[0]?.extensions?.code)}`);
@@ -47,6 +49,14 @@ async function subscribe(target: Gateway, id: string, count = 1): Promise<{ stre
   return { streams, dispose: async () => client.dispose() };
 }
 
+/** A new execution in a first state, `count` subscribers to it, and its tree's stream open. */
+async function streamed(target: Gateway, id: string, state: PolosState, count = 1) {
+  polos.create(id, state);
+  const watch = await subscribe(target, id, count);
+  await eventually(() => polos.openStreams(id) === 1);
+  return watch;
+}
+
 /** Moves the execution on (with an event, unless null) and waits until every stream has `events` events. */
 async function step(streams: RecordedStream[], id: string, state: Parameters<PushingPolos['advance']>[1], event: string | null, events: number): Promise<void> {
   polos.advance(id, state, event);
@@ -57,9 +67,7 @@ describe('Polos event stream', () => {
   it('a frame about the execution triggers a read at once; keepalives trigger nothing', async () => {
     const target = await gateway();
     const id = uuid(101);
-    polos.create(id, { status: 'queued' });
-    const { streams, dispose } = await subscribe(target, id, 3);
-    await eventually(() => polos.openStreams(id) === 1);
+    const { streams, dispose } = await streamed(target, id, { status: 'queued' }, 3);
     expect(polos.streamRequests).toEqual([{ workflowId: 'wf-0101', rootId: id, lastSequenceId: null }]);
 
     const readsBefore = polos.reads(id);
@@ -113,9 +121,7 @@ describe('Polos event stream', () => {
   it('a dropped stream: polled until it is back, then resumed with last_sequence_id', async () => {
     const target = await gateway({ POLL_INTERVAL_MS: '150', POLL_MAX_INTERVAL_MS: '300' });
     const id = uuid(121);
-    polos.create(id, { status: 'queued' });
-    const { streams, dispose } = await subscribe(target, id, 2);
-    await eventually(() => polos.openStreams(id) === 1);
+    const { streams, dispose } = await streamed(target, id, { status: 'queued' }, 2);
     await step(streams, id, { status: 'claimed' }, 'step_start', 2);
     await step(streams, id, { status: 'running' }, 'workflow_start', 3);
 
@@ -153,9 +159,7 @@ describe('Polos event stream', () => {
   it("a failed run's error frame: read at once, then polled; the stream is not reopened", async () => {
     const target = await gateway();
     const id = uuid(141);
-    polos.create(id, { status: 'running' });
-    const { streams, dispose } = await subscribe(target, id);
-    await eventually(() => polos.openStreams(id) === 1);
+    const { streams, dispose } = await streamed(target, id, { status: 'running' });
     polos.advance(id, { status: 'failed', error: 'out of retries' }, null); // failed steps send no event
     polos.fail(id);
     await streams[0]!.done;
@@ -168,9 +172,7 @@ describe('Polos event stream', () => {
   it('a cancelled run: the server keeps the stream open, the gateway closes it after the terminal event', async () => {
     const target = await gateway();
     const id = uuid(151);
-    polos.create(id, { status: 'running' });
-    const { streams, dispose } = await subscribe(target, id, 2);
-    await eventually(() => polos.openStreams(id) === 1);
+    const { streams, dispose } = await streamed(target, id, { status: 'running' }, 2);
     await step(streams, id, { status: 'pending_cancel' }, 'step_start', 2);
     polos.advance(id, { status: 'cancelled' }, 'workflow_cancel');
     await Promise.all(streams.map((stream) => stream.done));

@@ -13,6 +13,7 @@ import { RedisPollCoordinator } from '../../src/live/redis-poll-coordinator.js';
 import { RedisPubSub } from '../../src/live/redis-pubsub.js';
 import { createLogger } from '../../src/logger.js';
 import { eventually, sleep } from '../support/subscriptions.js';
+import { anExecution } from '../support/executions.js';
 import { REDIS_URL, testKeyPrefix } from './redis-support.js';
 
 const LEASE_MS = 300;
@@ -43,33 +44,22 @@ function holder(): LeaseHolder & { polling: boolean } {
   };
 }
 
-const execution = (status: Execution['status']): Execution => ({
-  provider: 'polos',
-  upstreamId: '00000000-0000-4000-8000-000000000001',
-  workflowId: 'wf',
-  status,
-  upstreamStatus: status.toLowerCase(),
-  statusReason: null,
-  createdAt: '2026-03-17T14:35:00.000Z',
-  startedAt: null,
-  completedAt: null,
-  progress: null,
-  input: { n: 1 },
-  error: null,
-  retryCount: 0,
-  nodes: [],
-  parentId: null,
-  rootId: null,
-  details: { steps: [], output: { answer: 42 } },
-});
+/** Two replicas contending for one lease, once the first holds it. */
+async function contending(lease: string) {
+  const [a, b] = [await replica(), await replica()];
+  const [onA, onB] = [holder(), holder()];
+  a.coordinator.contend(lease, onA);
+  await eventually(() => onA.polling);
+  b.coordinator.contend(lease, onB);
+  return { a, onA, onB };
+}
+
+const execution = (status: Execution['status']): Execution =>
+  anExecution({ status, upstreamStatus: status.toLowerCase(), createdAt: '2026-03-17T14:35:00.000Z', startedAt: null, input: { n: 1 }, details: { steps: [], output: { answer: 42 } } });
 
 describe('RedisPollCoordinator', () => {
   it('lets exactly one replica poll, and hands over at once when it withdraws', async () => {
-    const [a, b] = [await replica(), await replica()];
-    const [onA, onB] = [holder(), holder()];
-    a.coordinator.contend('polos:lease-1', onA);
-    await eventually(() => onA.polling);
-    b.coordinator.contend('polos:lease-1', onB);
+    const { a, onA, onB } = await contending('polos:lease-1');
     await sleep(LEASE_MS * 2); // several renewal rounds: the owner keeps it, the other keeps trying
     expect([onA.polling, onB.polling]).toEqual([true, false]);
 
@@ -81,11 +71,7 @@ describe('RedisPollCoordinator', () => {
   });
 
   it('a replica that stops renewing loses the lease once it expires', async () => {
-    const [a, b] = [await replica(), await replica()];
-    const [onA, onB] = [holder(), holder()];
-    a.coordinator.contend('polos:lease-2', onA);
-    await eventually(() => onA.polling);
-    b.coordinator.contend('polos:lease-2', onB);
+    const { a, onA, onB } = await contending('polos:lease-2');
     await sleep(LEASE_MS / 3);
     const cutOff = Date.now();
     a.link.close(); // from Redis's point of view, a crash: no renewal, no release

@@ -11,36 +11,27 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Gateway } from '../../src/server/gateway.js';
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { polosStateBody, RETRY_TIMELINE, type PolosState } from '../support/polos-timeline.js';
+import { RETRY_TIMELINE, startScriptedPolos, type PolosState, type ScriptedPolos } from '../support/polos-timeline.js';
 import { graphql, startGatewayForTest, startTestGateway, testEnv } from '../support/gateway.js';
 import { eventually, record, type RecordedStream } from '../support/subscriptions.js';
 import { REDIS_URL, startRedisProxy, testKeyPrefix, type RedisProxy } from './redis-support.js';
+import { uuid } from '../support/payloads.js';
 
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const INTERVAL = 100;
 const LEASE = 300;
 
 
-/** Scripted executions answer the next state per request; the others, whatever the test set last. */
-const scripts = new Map<string, { states: readonly PolosState[]; served: number }>();
-const current = new Map<string, PolosState>();
-
 const RETRY_TIMELINE_SEEN = ['QUEUED queued', 'QUEUED claimed', 'RUNNING running', 'QUEUED queued', 'RUNNING running', 'COMPLETED completed'];
 
-let polos: FakeUpstream;
+/** Scripted executions answer the next state per request (a script of one: whatever the test set last). */
+let polos: ScriptedPolos;
 const keyPrefix = testKeyPrefix();
 const started: Gateway[] = [];
 const clients: Client[] = [];
 const proxies: RedisProxy[] = [];
 
 beforeAll(async () => {
-  polos = await startFakeUpstream((request) => {
-    const id = request.path.split('/').pop()!;
-    const script = scripts.get(id);
-    const state = script ? script.states[Math.min(script.served++, script.states.length - 1)] : current.get(id);
-    return state ? { body: polosStateBody(id, state) } : { status: 500, body: '' };
-  });
+  polos = await startScriptedPolos(() => ({ status: 500, body: '' }));
 });
 
 afterEach(async () => {
@@ -108,20 +99,20 @@ const pollingReplicas = (replicas: Gateway[]) => replicas.filter((replica) => !c
 /** Steps the execution to a new state once every given stream has seen the previous one. */
 async function step(id: string, streams: RecordedStream[], state: PolosState, eventsSoFar: number): Promise<void> {
   await eventually(() => streams.every((stream) => stream.events.length === eventsSoFar));
-  current.set(id, state);
+  polos.script(id, [state]);
 }
 
 describe('replicas coordinated through Redis', () => {
   it('30 subscribers spread over 3 replicas cost the upstream what one poller costs', async () => {
     const single = await startTestGateway({ polos: polos.baseUrl }, replicaEnv(null));
     started.push(single);
-    scripts.set(uuid(1), { states: RETRY_TIMELINE, served: 0 });
+    polos.script(uuid(1), RETRY_TIMELINE);
     const [alone] = await subscribers([single], 1, uuid(1));
     await alone!.done;
     const singleRequests = requestsFor(uuid(1));
 
     const replicas = await startReplicas(3);
-    scripts.set(uuid(2), { states: RETRY_TIMELINE, served: 0 });
+    polos.script(uuid(2), RETRY_TIMELINE);
     const streams = await subscribers(replicas, 30, uuid(2));
     const pollers = new Set<number>();
     const sampling = setInterval(() => pollingReplicas(replicas).forEach((replica) => pollers.add(replicas.indexOf(replica))), 5);
@@ -138,7 +129,7 @@ describe('replicas coordinated through Redis', () => {
   it('when the polling replica stops, another takes over and the others\u2019 subscribers miss nothing', async () => {
     const replicas = await startReplicas(3);
     const id = uuid(3);
-    current.set(id, { status: 'running' });
+    polos.script(id, [{ status: 'running' }]);
     const streams = await subscribers(replicas, 30, id);
     await eventually(() => streams.every((stream) => stream.events.length === 1));
     const [holder] = pollingReplicas(replicas);
@@ -147,7 +138,7 @@ describe('replicas coordinated through Redis', () => {
 
     const stoppedAt = Date.now();
     await closeOnce(holder!);
-    current.set(id, { status: 'queued', error: 'worker crashed', retry_count: 1 });
+    polos.script(id, [{ status: 'queued', error: 'worker crashed', retry_count: 1 }]);
     await eventually(() => remaining.every((stream) => stream.events.length === 2));
     const takeoverMs = Date.now() - stoppedAt;
     expect(pollingReplicas(replicas)).toHaveLength(1);
@@ -163,7 +154,7 @@ describe('replicas coordinated through Redis', () => {
   it('a replica answers with no upstream call what another saw finish', async () => {
     const [a, b, c] = await startReplicas(3);
     const id = uuid(4);
-    current.set(id, { status: 'completed', result: { answer: 42 } });
+    polos.script(id, [{ status: 'completed', result: { answer: 42 } }]);
     const query = `query($id: ID!) { execution(id: $id) { status output } }`;
     const expected = { execution: { status: 'COMPLETED', output: { answer: 42 } } };
 
@@ -190,7 +181,7 @@ describe('without Redis', () => {
     expect(metrics).toContain('redis_coordination_state{state="degraded"} 1');
     expect(metrics).toContain('redis_coordination_state{state="connected"} 0');
 
-    scripts.set(uuid(5), { states: RETRY_TIMELINE, served: 0 });
+    polos.script(uuid(5), RETRY_TIMELINE);
     const streams = await subscribers([gateway!], 3, uuid(5));
     await Promise.all(streams.map((stream) => stream.done));
     for (const stream of streams) expect(seen(stream)).toEqual(RETRY_TIMELINE_SEEN);
@@ -217,7 +208,7 @@ describe('without Redis', () => {
     );
     started.push(...replicas);
     const id = uuid(6);
-    current.set(id, { status: 'running' });
+    polos.script(id, [{ status: 'running' }]);
     const streams = await subscribers(replicas, 10, id);
     await eventually(() => streams.every((stream) => stream.events.length === 1));
     expect(pollingReplicas(replicas)).toHaveLength(1);

@@ -7,38 +7,26 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeResponse, type FakeUpstream } from '../support/fake-upstream.js';
-import { polosStateBody, RETRY_TIMELINE, type PolosState } from '../support/polos-timeline.js';
+import { RETRY_TIMELINE, startScriptedPolos, type ScriptedAnswer, type ScriptedPolos } from '../support/polos-timeline.js';
 import { startTestGateway } from '../support/gateway.js';
 import { eventually, record, sleep, wsClient } from '../support/subscriptions.js';
+import { flowkerResults, flowkerStatus, flowkerStep, uuid } from '../support/payloads.js';
 
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const INTERVAL = 40;
 
-
-/** Each execution answers the next state of its script per request, then repeats the last. */
-const scripts = new Map<string, { states: readonly (PolosState | FakeResponse)[]; served: number }>();
-const script = (id: string, states: readonly (PolosState | FakeResponse)[]) => scripts.set(id, { states, served: 0 });
-
-
-let polos: FakeUpstream;
+let polos: ScriptedPolos;
 let flowker: FakeUpstream;
 let gateway: Gateway;
 
 beforeAll(async () => {
-  polos = await startFakeUpstream((request) => {
-    const id = request.path.split('/').pop()!;
-    const entry = scripts.get(id);
-    if (!entry) return { status: 500, body: '' };
-    const state = entry.states[Math.min(entry.served++, entry.states.length - 1)]!;
-    return 'status' in state && typeof state.status === 'string' ? { body: polosStateBody(id, state as PolosState) } : (state as FakeResponse);
-  });
+  polos = await startScriptedPolos(() => ({ status: 500, body: '' })); // what Polos answers for an unknown id
   let flowkerPolls = 0;
   flowker = await startFakeUpstream((request) => {
     if (request.path.endsWith('/results')) {
-      return { body: { executionId: uuid(900), status: 'completed', stepResults: [{ stepNumber: 1, stepName: 'only', status: 'completed' }], finalOutput: { ok: 1 } } };
+      return { body: flowkerResults({ executionId: uuid(900), stepResults: [flowkerStep({ stepName: 'only' })], finalOutput: { ok: 1 } }) };
     }
     const done = ++flowkerPolls >= 3;
-    return { body: { executionId: uuid(900), status: done ? 'completed' : 'running', currentStepNumber: flowkerPolls, totalSteps: 3, startedAt: '2026-03-17T14:35:00Z' } };
+    return { body: flowkerStatus({ executionId: uuid(900), status: done ? 'completed' : 'running', currentStepNumber: flowkerPolls, totalSteps: 3 }) };
   });
   gateway = await startTestGateway(
     { polos: polos.baseUrl, flowker: flowker.baseUrl },
@@ -53,9 +41,11 @@ afterAll(async () => {
 
 afterEach(async () => {
   await eventually(() => gateway.live.activePollers === 0);
-  scripts.clear();
-  polos.requests.length = 0;
+  polos.reset();
 });
+
+/** Each execution answers the next state of its script per request, then repeats the last. */
+const script = (id: string, answers: readonly ScriptedAnswer[]) => polos.script(id, answers);
 
 const SUBSCRIPTION = `subscription($id: ID!) { executionUpdated(id: $id) { id status upstreamStatus statusReason retryCount error { message } output terminal } }`;
 const count = (id: string) => polos.count(`/api/v1/executions/${id}`);

@@ -8,17 +8,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { graphql, startTestGateway } from '../support/gateway.js';
-import {
-  httpRequest,
-  openAckedSocket,
-  openRawSocket,
-  polosBody,
-  polosIdOf,
-  postGraphQL,
-  uuid,
-  type RawSocket,
-} from '../support/server-helpers.js';
+import { httpRequest, openAckedSocket, openRawSocket, polosIdOf, postGraphQL, type RawSocket } from '../support/server-helpers.js';
 import { eventually, record, wsClient } from '../support/subscriptions.js';
+import { polosBody, uuid } from '../support/payloads.js';
 
 /** Ids from 500 up flip between running and waiting on every request: a stream that never goes quiet. */
 const FLAPPING_FROM = 500;

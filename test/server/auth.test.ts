@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { graphql, startTestGateway } from '../support/gateway.js';
-import { healthyPolos, httpRequest, openAckedSocket, openRawSocket, originOf, polosBody, polosIdOf, uuid } from '../support/server-helpers.js';
+import { healthyPolos, httpRequest, openAckedSocket, openRawSocket, originOf, polosIdOf } from '../support/server-helpers.js';
 import { record, wsClient } from '../support/subscriptions.js';
+import { polosBody, uuid } from '../support/payloads.js';
 
 const QUERY = `{ execution(id: "polos:${uuid(1)}") { id status } }`;
 const SUBSCRIPTION = `subscription($id: ID!) { executionUpdated(id: $id) { id status } }`;

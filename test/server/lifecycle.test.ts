@@ -11,8 +11,9 @@ import { StartupError } from '../../src/lifecycle.js';
 import { REDIS_URL, testKeyPrefix } from '../live/redis-support.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { graphql, startTestGateway } from '../support/gateway.js';
-import { healthyPolos, refused, uuid } from '../support/server-helpers.js';
+import { healthyPolos, refused } from '../support/server-helpers.js';
 import { eventually } from '../support/subscriptions.js';
+import { uuid } from '../support/payloads.js';
 
 let polos: FakeUpstream;
 let blocker: Server;

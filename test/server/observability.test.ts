@@ -11,20 +11,18 @@ import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startGatewayForTest, TEST_KEYS, testEnv } from '../support/gateway.js';
 import {
-  flowkerBody,
   httpRequest,
   metricSum,
   metricValue,
   openRawSocket,
   originOf,
-  polosBody,
   polosIdOf,
   postGraphQL,
   scrapeMetrics,
-  uuid,
   type RawResponse,
 } from '../support/server-helpers.js';
 import { eventually, record, wsClient } from '../support/subscriptions.js';
+import { flowkerStatus, polosBody, uuid } from '../support/payloads.js';
 
 const GATEWAY_KEY = 'gw-secret-key-0a1b2c3d';
 const AUTH = { authorization: `Bearer ${GATEWAY_KEY}` };
@@ -67,7 +65,7 @@ beforeAll(async () => {
     }
     const id = /^\/v1\/executions\/([^/]+)$/.exec(request.path)?.[1] ?? '';
     if (id === UNAUTHORIZED) return { status: 403, body: { code: 'FORBIDDEN', title: 'Forbidden', message: `bad key ${String(request.headers['x-api-key'])}` } };
-    return { body: flowkerBody(id) };
+    return { body: flowkerStatus({ executionId: id }) };
   });
   promptlayer = await startFakeUpstream((request) => ({
     status: 401,
@@ -126,9 +124,10 @@ describe('/metrics', () => {
       expect(metricValue(response.text, 'upstream_circuit_state', { provider })).toBe(0);
     }
     expect(metricValue(response.text, 'redis_coordination_state', { state: 'disabled' })).toBe(1);
-    // Every sample line is `name{labels} value`.
+    // Every sample line is `name{labels} value`. prom-client writes NaN as `Nan` (Prometheus reads
+    // it case-insensitively): the event-loop lag before the monitor's first sample.
     for (const line of response.text.split('\n').filter((l) => l && !l.startsWith('#'))) {
-      expect(line).toMatch(/^[a-zA-Z_:][\w:]*(\{.*\})? (-?[\d.e+-]+|NaN|[+-]Inf)$/);
+      expect(line).toMatch(/^[a-zA-Z_:][\w:]*(\{.*\})? (-?[\d.e+-]+|NaN|Nan|[+-]Inf)$/);
     }
   });
 

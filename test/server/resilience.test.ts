@@ -8,16 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { startFakeUpstream, type FakeResponse, type FakeUpstream } from '../support/fake-upstream.js';
 import { graphql, startTestGateway, type GraphQLResponse } from '../support/gateway.js';
-import {
-  ConcurrencyTracker,
-  healthyFlowker,
-  metricValue,
-  polosBody,
-  polosIdOf,
-  scrapeMetrics,
-  uuid,
-} from '../support/server-helpers.js';
+import { ConcurrencyTracker, healthyFlowker, metricValue, polosIdOf, scrapeMetrics } from '../support/server-helpers.js';
 import { sleep } from '../support/subscriptions.js';
+import { polosBody, uuid } from '../support/payloads.js';
 
 const HEALTHY_POLOS = uuid(1);
 const HEALTHY_FLOWKER = uuid(2);

@@ -10,12 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { graphql, TEST_KEYS } from '../support/gateway.js';
-import { openAckedSocket, polosBody, polosIdOf, refused, uuid } from '../support/server-helpers.js';
+import { openAckedSocket, polosIdOf, refused } from '../support/server-helpers.js';
 import { eventually, sleep } from '../support/subscriptions.js';
+import { polosBody, uuid } from '../support/payloads.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SLOW = uuid(1);
-const SLOW_MS = 1_200;
+const SLOW_MS = 800;
 const RUNNING = uuid(2);
 
 const NODE_ARGS = ['--import', 'tsx', 'src/main.ts'];

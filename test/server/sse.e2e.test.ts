@@ -10,11 +10,11 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { openEventStream } from '../support/event-stream.js';
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { testEnv } from '../support/gateway.js';
-import { polosStateBody, RETRY_TIMELINE, type PolosState } from '../support/polos-timeline.js';
-import { httpRequest, metricValue, scrapeMetrics, uuid } from '../support/server-helpers.js';
+import { polosStateBody, RETRY_TIMELINE, startScriptedPolos, type PolosState, type ScriptedPolos } from '../support/polos-timeline.js';
+import { httpRequest, metricValue, scrapeMetrics } from '../support/server-helpers.js';
 import { eventually, record, sleep, sseClient, wsClient } from '../support/subscriptions.js';
+import { uuid } from '../support/payloads.js';
 
 const KEY = 'gw-sse-key-5f6e7d8c';
 const AUTH = { authorization: `Bearer ${KEY}` };
@@ -22,21 +22,13 @@ const INTERVAL = 30;
 const MAX_PER_STREAM = 3;
 const RESERVATION_MS = 400;
 
-const scripts = new Map<string, { states: readonly PolosState[]; served: number }>();
-const script = (id: string, states: readonly PolosState[]) => scripts.set(id, { states, served: 0 });
-
 const logLines: Record<string, any>[] = [];
-let polos: FakeUpstream;
+let polos: ScriptedPolos;
 let gateway: Gateway;
 let stream: string;
 
 beforeAll(async () => {
-  polos = await startFakeUpstream((request) => {
-    const id = request.path.split('/').pop()!;
-    const entry = scripts.get(id);
-    if (!entry) return { body: polosStateBody(id, { status: 'running' }) };
-    return { body: polosStateBody(id, entry.states[Math.min(entry.served++, entry.states.length - 1)]!) };
-  });
+  polos = await startScriptedPolos((id) => ({ body: polosStateBody(id, { status: 'running' }) }));
   const config = loadConfig(
     testEnv(
       { polos: polos.baseUrl },
@@ -62,8 +54,10 @@ afterAll(async () => {
 
 afterEach(async () => {
   await eventually(() => gateway.live.activePollers === 0);
-  scripts.clear();
+  polos.reset();
 });
+
+const script = (id: string, states: readonly PolosState[]) => polos.script(id, states);
 
 const SUBSCRIPTION = 'subscription($id: ID!) { executionUpdated(id: $id) { id status statusReason retryCount terminal output } }';
 const summary = (events: { data?: any }[]) =>

@@ -12,8 +12,9 @@ import type { Gateway } from '../../src/server/gateway.js';
 import type { PipelinePlugin } from '../../src/server/pipeline/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startGatewayForTest, testEnv } from '../support/gateway.js';
-import { healthyPolos, openAckedSocket, postGraphQL, uuid, type RawSocket } from '../support/server-helpers.js';
+import { healthyPolos, openAckedSocket, postGraphQL, type RawSocket } from '../support/server-helpers.js';
 import { eventually } from '../support/subscriptions.js';
+import { uuid } from '../support/payloads.js';
 
 /** Its statusReason resolver fails the way a bug would: with a message that must not reach clients. */
 const BROKEN = `polos:${uuid(666)}`;

@@ -1,17 +1,24 @@
 /**
- * A real HTTP server on port 0 standing in for an upstream: it records every request and
- * answers from a handler the test controls (status, body, headers, delays, hangs, resets).
+ * The one fake upstream of the suite: a real HTTP server on port 0 that records every request and
+ * answers from a handler the test controls (status, body, headers, delays, hangs, resets, or a
+ * response the test writes itself). Bodies come from test/support/payloads.ts.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface RecordedRequest {
+  /** 0-based order of arrival: "the first request fails, the second succeeds". */
+  readonly index: number;
   readonly method: string;
+  /** The path with its query string, as sent. */
+  readonly url: string;
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
+  /** The body's bytes, for bodies that are not text (protobuf). */
+  readonly rawBody: Buffer;
 }
 
 export interface FakeResponse {
@@ -47,13 +54,17 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const rawBody = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://fake');
     const recorded: RecordedRequest = {
+      index: requests.length,
       method: req.method ?? 'GET',
+      url: req.url ?? '/',
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
+      body: rawBody.toString('utf8'),
+      rawBody,
     };
     requests.push(recorded);
     const response = await current(recorded);
@@ -89,4 +100,15 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
       await once(server, 'close');
     },
   };
+}
+
+/** A port nothing listens on: bound once, then released (for "connection refused", or to bind later). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
 }

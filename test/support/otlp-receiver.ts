@@ -1,13 +1,11 @@
 /**
- * An in-process OTLP/HTTP trace receiver: a node:http server on port 0 that accepts
+ * An in-process OTLP/HTTP trace receiver: the fake upstream server on port 0, accepting
  * `POST /v1/traces` in both encodings the gateway's exporters speak, http/json (plain JSON) and
  * http/protobuf (an ExportTraceServiceRequest, decoded here with protobufjs and the subset of
  * opentelemetry-proto's trace messages below), and keeps every span as plain data.
  */
-import { once } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import protobuf from 'protobufjs';
+import { startFakeUpstream } from './fake-upstream.js';
 
 export interface ReceivedSpan {
   readonly traceId: string;
@@ -126,43 +124,21 @@ function spansOf(request: WireRequest): ReceivedSpan[] {
   });
 }
 
-async function bodyOf(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
+/** The suite's fake upstream (test/support/fake-upstream.ts) playing an OTLP/HTTP collector. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const contentTypes: string[] = [];
-  const server = createServer(async (req, res) => {
-    const body = await bodyOf(req);
-    const contentType = req.headers['content-type'] ?? '';
-    if (req.method !== 'POST' || req.url !== '/v1/traces') {
-      res.writeHead(404).end();
-      return;
-    }
+  const collector = await startFakeUpstream((request) => {
+    if (request.method !== 'POST' || request.url !== '/v1/traces') return { status: 404 };
+    const contentType = String(request.headers['content-type'] ?? '');
     contentTypes.push(contentType);
     if (contentType.startsWith('application/json')) {
-      spans.push(...spansOf(JSON.parse(body.toString('utf8')) as WireRequest));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    } else {
-      const decoded = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), { longs: String });
-      spans.push(...spansOf(decoded as WireRequest));
-      // An empty ExportTraceServiceResponse.
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      spans.push(...spansOf(JSON.parse(request.body) as WireRequest));
+      return { body: {} };
     }
+    const decoded = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(request.rawBody), { longs: String });
+    spans.push(...spansOf(decoded as WireRequest));
+    return { headers: { 'content-type': 'application/x-protobuf' } }; // an empty ExportTraceServiceResponse
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    spans,
-    contentTypes,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { endpoint: collector.baseUrl, spans, contentTypes, close: () => collector.close() };
 }

@@ -35,7 +35,7 @@ export const INT64_MAX = '9223372036854775807';
 export const INT64_MAX_PLUS_ONE = '9223372036854775808';
 
 /** A deterministic UUID (v4 layout) from a small number, for tests that need many ids. */
-export const testUuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+export const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 // ---------------------------------------------------------------------------------------------
 // Flowker (seed 000, docs/upstreams.md §2)
@@ -89,15 +89,10 @@ export function flowkerStep(overrides: Overrides<FlowkerStepPayload> = {}): Flow
   };
 }
 
-/** `GET /v1/executions/{id}/results` (seed 000's `ExecutionResultsOutput` example). */
-export interface FlowkerResultsPayload {
-  executionId: string;
-  workflowId: string | null;
-  status: string;
+/** `GET /v1/executions/{id}/results` (seed 000's `ExecutionResultsOutput` example): the status fields but progress, plus steps and output. */
+export interface FlowkerResultsPayload extends Pick<FlowkerStatusPayload, 'executionId' | 'workflowId' | 'status' | 'startedAt' | 'completedAt'> {
   stepResults: FlowkerStepPayload[] | null;
   finalOutput?: JsonValue;
-  startedAt: string | null;
-  completedAt?: string | null;
 }
 
 export function flowkerResults(overrides: Overrides<FlowkerResultsPayload> = {}): FlowkerResultsPayload {
@@ -286,6 +281,24 @@ export function polosExecution(overrides: Overrides<PolosExecutionPayload> = {})
     ...overrides,
   };
 }
+
+/**
+ * A top-level Polos execution as the gateway tests poll it: the given id and status, no parent
+ * or root, and the result `{ answer: 42 }` once completed.
+ */
+export const polosBody = (id: string, status = 'running', overrides: Overrides<PolosExecutionPayload> = {}): PolosExecutionPayload =>
+  polosExecution({
+    id,
+    status,
+    workflow_id: 'wf',
+    created_at: '2026-03-17T14:35:00Z',
+    started_at: null,
+    payload: { n: 1 },
+    result: status === 'completed' ? { answer: 42 } : null,
+    parent_execution_id: null,
+    root_execution_id: null,
+    ...overrides,
+  });
 
 /** `POST /api/v1/workflows/{workflow_id}/run` → 200 `{execution_id, created_at}`. */
 export interface PolosRunPayload {

@@ -1,30 +1,14 @@
 /**
  * Helpers for the production-hardening tests in test/server: raw HTTP (any method, body, headers),
- * Prometheus scraping, raw graphql-transport-ws sockets that expose close codes, and fake Polos
- * bodies. Everything talks to real sockets.
+ * Prometheus scraping, raw graphql-transport-ws sockets that expose close codes, and handlers for
+ * healthy fake upstreams. Everything talks to real sockets.
  */
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import type { FakeHandler } from './fake-upstream.js';
-
-export const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-
-/** A valid Polos execution body (the shape `GET /api/v1/executions/{id}` answers with). */
-export const polosBody = (id: string, status = 'running', extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  id,
-  workflow_id: 'wf',
-  status,
-  created_at: '2026-03-17T14:35:00Z',
-  payload: { n: 1 },
-  result: status === 'completed' ? { answer: 42 } : null,
-  error: null,
-  retry_count: 0,
-  parent_execution_id: null,
-  root_execution_id: null,
-  ...extra,
-});
+import { flowkerError, flowkerStatus, polosBody, uuid } from './payloads.js';
 
 /** The execution id a Polos request asks for. */
 export const polosIdOf = (path: string): string => /^\/api\/v1\/executions\/([^/]+)$/.exec(path)?.[1] ?? '';
@@ -32,19 +16,9 @@ export const polosIdOf = (path: string): string => /^\/api\/v1\/executions\/([^/
 /** Answers every Polos id with a running execution. */
 export const healthyPolos: FakeHandler = (request) => ({ body: polosBody(polosIdOf(request.path)) });
 
-/** A valid Flowker status body. */
-export const flowkerBody = (id: string, status = 'running'): Record<string, unknown> => ({
-  executionId: id,
-  workflowId: uuid(999),
-  status,
-  currentStepNumber: 1,
-  totalSteps: 2,
-  startedAt: '2026-03-17T14:35:00Z',
-});
-
 export const healthyFlowker: FakeHandler = (request) => {
   const id = /^\/v1\/executions\/([^/]+)$/.exec(request.path)?.[1];
-  return id ? { body: flowkerBody(id) } : { status: 404, body: { code: 'FLK-0500', title: 'Not Found', message: 'not found' } };
+  return id ? { body: flowkerStatus({ executionId: id, workflowId: uuid(999) }) } : { status: 404, body: flowkerError() };
 };
 
 /** Whether a new TCP connection to the port is refused (true) or accepted (false). */

@@ -14,8 +14,9 @@ import { openEventStream } from '../support/event-stream.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { testEnv } from '../support/gateway.js';
 import { startOtlpReceiver, SPAN_KIND, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
-import { flowkerBody, polosBody, polosIdOf, postGraphQL, uuid } from '../support/server-helpers.js';
+import { polosIdOf, postGraphQL } from '../support/server-helpers.js';
 import { eventually, record, wsClient } from '../support/subscriptions.js';
+import { flowkerStatus, polosBody, uuid } from '../support/payloads.js';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -42,7 +43,7 @@ beforeAll(async () => {
     if (n === FINISHING) return { body: polosBody(id, count >= 3 ? 'completed' : 'running') };
     return { body: polosBody(id) };
   });
-  flowker = await startFakeUpstream((request) => ({ body: flowkerBody(request.path.split('/').pop()!) }));
+  flowker = await startFakeUpstream((request) => ({ body: flowkerStatus({ executionId: request.path.split('/').pop()! }) }));
 });
 
 afterAll(async () => {

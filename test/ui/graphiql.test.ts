@@ -6,14 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Gateway } from '../../src/server/gateway.js';
-import type { FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway } from '../support/gateway.js';
 import { ensureUiBuilt, HAS_CHROMIUM, launchChromium, screenshot, watchPage, type PageWatch } from './browser.js';
-import { polosState, startPolos, Timelines, uuid } from './timelines.js';
+import { polosState, Timelines } from './timelines.js';
+import { uuid } from '../support/payloads.js';
 
 describe.skipIf(!HAS_CHROMIUM)('GraphiQL in Chromium', () => {
   const timelines = new Timelines();
-  let polos: FakeUpstream;
   let gateway: Gateway;
   let browser: Browser;
   let context: BrowserContext;
@@ -22,8 +21,7 @@ describe.skipIf(!HAS_CHROMIUM)('GraphiQL in Chromium', () => {
 
   beforeAll(async () => {
     ensureUiBuilt();
-    polos = await startPolos(timelines);
-    gateway = await startTestGateway({ polos: polos.baseUrl }, { POLL_INTERVAL_MS: '25', POLL_MAX_INTERVAL_MS: '50' });
+    gateway = await startTestGateway({ polos: (await timelines.start()).polos }, { POLL_INTERVAL_MS: '25', POLL_MAX_INTERVAL_MS: '50' });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // The query editor is Monaco: pasting sets its text exactly (typing would auto-close brackets).
@@ -38,7 +36,7 @@ describe.skipIf(!HAS_CHROMIUM)('GraphiQL in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await gateway?.close();
-    await polos?.close();
+    await timelines.close();
   });
 
   /**

@@ -6,29 +6,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { Gateway } from '../../src/server/gateway.js';
-import type { FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway } from '../support/gateway.js';
 import { ensureUiBuilt, HAS_CHROMIUM, launchChromium, screenshot, watchPage, type PageWatch } from './browser.js';
-import { polosState, promptLayerState, startPolos, startPromptLayer, Timelines, uuid, type NodeStatus } from './timelines.js';
+import { polosState, promptLayerState, Timelines, type NodeStatus } from './timelines.js';
+import { uuid } from '../support/payloads.js';
 
 describe.skipIf(!HAS_CHROMIUM)('execution progress page in Chromium', () => {
   const timelines = new Timelines();
-  let polos: FakeUpstream;
-  let promptlayer: FakeUpstream;
   let gateway: Gateway;
   let browser: Browser;
 
   beforeAll(async () => {
     ensureUiBuilt();
-    [polos, promptlayer] = await Promise.all([startPolos(timelines), startPromptLayer(timelines)]);
-    gateway = await startTestGateway({ polos: polos.baseUrl, promptlayer: promptlayer.baseUrl }, { POLL_INTERVAL_MS: '25', POLL_MAX_INTERVAL_MS: '50' });
+    gateway = await startTestGateway(await timelines.start(), { POLL_INTERVAL_MS: '25', POLL_MAX_INTERVAL_MS: '50' });
     browser = await launchChromium();
   }, 30_000);
 
   afterAll(async () => {
     await browser?.close();
     await gateway?.close();
-    await Promise.all([polos?.close(), promptlayer?.close()]);
+    await timelines.close();
   });
 
   const pageUrl = (id: string) => `${new URL(gateway.url).origin}/executions/${encodeURIComponent(id)}`;
@@ -85,7 +82,7 @@ describe.skipIf(!HAS_CHROMIUM)('execution progress page in Chromium', () => {
     const items = await page.getByTestId('item').allInnerTexts();
     expect(items.map((text) => text.split('\n')[0])).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
     await page.locator('[data-testid="output"]', { hasText: 'Yes, it can be returned.' }).waitFor();
-    expect(promptlayer.requests.every((request) => request.query.get('workflow_version_execution_id') === '9007199254740993')).toBe(true);
+    expect(timelines.promptlayer!.requests.every((request) => request.query.get('workflow_version_execution_id') === '9007199254740993')).toBe(true);
     await screenshot(page, 'progress-promptlayer-completed');
     await page.close();
   });

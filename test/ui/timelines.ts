@@ -5,8 +5,7 @@
  * Polos ids answer what Polos answers for them (500, empty body → NOT_FOUND).
  */
 import { startFakeUpstream, type FakeResponse, type FakeUpstream } from '../support/fake-upstream.js';
-
-export const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+import { polosBody, type PolosExecutionPayload } from '../support/payloads.js';
 
 interface Script {
   readonly states: readonly FakeResponse[];
@@ -16,6 +15,19 @@ interface Script {
 
 export class Timelines {
   private readonly scripts = new Map<string, Script>();
+  /** The fake upstreams answering from these timelines, once started. */
+  polos: FakeUpstream | undefined;
+  promptlayer: FakeUpstream | undefined;
+
+  /** Starts a fake Polos and a fake PromptLayer that answer from these timelines: their base URLs. */
+  async start(): Promise<{ polos: string; promptlayer: string }> {
+    [this.polos, this.promptlayer] = await Promise.all([startPolos(this), startPromptLayer(this)]);
+    return { polos: this.polos.baseUrl, promptlayer: this.promptlayer.baseUrl };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.polos?.close(), this.promptlayer?.close()]);
+  }
 
   /** Registers an execution's responses, each answered `repeat` times in a row. */
   script(key: string, states: readonly FakeResponse[], repeat = 1): void {
@@ -42,24 +54,11 @@ export class Timelines {
 
 // --- Polos: GET /api/v1/executions/{id} -------------------------------------------------------
 
-export const polosState = (id: string, status: string, extra: Record<string, unknown> = {}): FakeResponse => ({
-  body: {
-    id,
-    workflow_id: 'generate_report',
-    status,
-    created_at: '2026-03-17T14:35:00Z',
-    started_at: '2026-03-17T14:35:01Z',
-    payload: { customer: 'ACME' },
-    result: null,
-    error: null,
-    retry_count: 0,
-    parent_execution_id: null,
-    root_execution_id: null,
-    ...extra,
-  },
+export const polosState = (id: string, status: string, extra: Partial<PolosExecutionPayload> = {}): FakeResponse => ({
+  body: polosBody(id, status, { workflow_id: 'generate_report', started_at: '2026-03-17T14:35:01Z', payload: { customer: 'ACME' }, result: null, ...extra }),
 });
 
-export async function startPolos(timelines: Timelines): Promise<FakeUpstream> {
+async function startPolos(timelines: Timelines): Promise<FakeUpstream> {
   return startFakeUpstream((request) => {
     const id = /^\/api\/v1\/executions\/([^/]+)$/.exec(request.path)?.[1] ?? '';
     return timelines.next(`polos:${id}`) ?? { status: 500, body: '' };
@@ -95,7 +94,7 @@ export const promptLayerState = (nodes: Record<string, NodeStatus>, output?: str
   };
 };
 
-export async function startPromptLayer(timelines: Timelines): Promise<FakeUpstream> {
+async function startPromptLayer(timelines: Timelines): Promise<FakeUpstream> {
   return startFakeUpstream((request) => {
     const id = request.query.get('workflow_version_execution_id') ?? '';
     return timelines.next(`promptlayer:${id}`) ?? { status: 404, body: { success: false, message: 'Workflow version execution not found' } };

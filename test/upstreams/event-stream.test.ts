@@ -1,23 +1,18 @@
 /** The SSE client at the edge: frames however the bytes are split, refusals, drops, idleness, size. */
-import { once } from 'node:events';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStreamClient } from '../../src/upstreams/http/event-stream.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 
 let respond: (res: ServerResponse) => void = () => {};
+let server: FakeUpstream;
 let origin = '';
-const server = createServer((_req, res) => respond(res));
 
 beforeAll(async () => {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startFakeUpstream(() => ({ stream: (res) => respond(res) }));
+  origin = server.baseUrl;
 });
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+afterAll(() => server.close());
 
 const client = (overrides: Partial<ConstructorParameters<typeof EventStreamClient>[0]> = {}) =>
   new EventStreamClient({ provider: 'polos', baseUrl: `${origin}/prefix`, headers: { authorization: 'Bearer sk_x' }, connectTimeoutMs: 500, headersTimeoutMs: 500, idleTimeoutMs: 2_000, maxStreams: 2, maxFrameBytes: 64, ...overrides });

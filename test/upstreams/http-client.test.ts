@@ -1,85 +1,25 @@
-/** UpstreamHttpClient against real `node:http` servers on port 0. */
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+/** UpstreamHttpClient against real HTTP servers on port 0 (the suite's fake upstream). */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError, type GatewayErrorCode } from '../../src/domain/errors.js';
 import { UpstreamHttpClient, parseRetryAfter, type HttpClientOptions, type HttpTuning } from '../../src/upstreams/http/client.js';
 import { RetryBudget } from '../../src/upstreams/http/retry-budget.js';
 import { gatewayExtensions } from '../../src/server/pipeline/mask.js';
+import { closedPort, startFakeUpstream, type FakeHandler, type FakeResponse, type FakeUpstream } from '../support/fake-upstream.js';
 
 // ---------------------------------------------------------------------------------------------
-// A tiny local upstream
+// Upstreams: the suite's fake upstream (test/support/fake-upstream.ts), closed after each test
 
-interface SeenRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** Answers request number `index` (0-based); a handler that never ends the response hangs. */
-type Handler = (req: IncomingMessage, res: ServerResponse, index: number) => void;
-
-interface TestServer {
-  readonly origin: string;
-  readonly requests: SeenRequest[];
-  close(): Promise<void>;
-}
-
-const servers: TestServer[] = [];
+const servers: FakeUpstream[] = [];
 const clients: UpstreamHttpClient[] = [];
 
-async function startServer(handler: Handler): Promise<TestServer> {
-  const requests: SeenRequest[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      handler(req, res, requests.length - 1);
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  let closed = false;
-  const testServer: TestServer = {
-    origin: `http://127.0.0.1:${port}`,
-    requests,
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const socket of sockets) socket.destroy();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-  servers.push(testServer);
-  return testServer;
+async function startServer(handler: FakeHandler): Promise<FakeUpstream & { readonly origin: string }> {
+  const server = await startFakeUpstream(handler);
+  servers.push(server);
+  return Object.assign(server, { origin: server.baseUrl });
 }
 
-const send = (res: ServerResponse, status: number, body: unknown = {}, headers: Record<string, string> = {}): void => {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(text);
-};
-
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+/** A JSON answer (`{}` unless told), or text sent as is. */
+const answer = (status: number, body: unknown = {}, headers: Record<string, string> = {}): FakeResponse => ({ status, body, headers });
 
 // ---------------------------------------------------------------------------------------------
 // Clients
@@ -143,7 +83,7 @@ function expectNoSecret(error: GatewayError): void {
 
 describe('UpstreamHttpClient: success and retries', () => {
   it('sends the configured headers and returns status, headers and body', async () => {
-    const server = await startServer((_req, res) => send(res, 200, { ok: true }, { 'x-extra': 'yes' }));
+    const server = await startServer(() => answer(200, { ok: true }, { 'x-extra': 'yes' }));
     const response = await client(server.origin).request(GET);
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ ok: true });
@@ -156,7 +96,7 @@ describe('UpstreamHttpClient: success and retries', () => {
 
   it('retries a 503 and then succeeds (2 requests)', async () => {
     const outcomes: string[] = [];
-    const server = await startServer((_req, res, index) => (index === 0 ? send(res, 503, { error: 'down' }) : send(res, 200, { ok: 1 })));
+    const server = await startServer(({ index }) => (index === 0 ? answer(503, { error: 'down' }) : answer(200, { ok: 1 })));
     const response = await client(server.origin, { observer: { onAttempt: (event) => outcomes.push(`${event.endpoint}:${event.outcome}`) } }).request(GET);
     expect(response.status).toBe(200);
     expect(server.requests).toHaveLength(2);
@@ -164,21 +104,21 @@ describe('UpstreamHttpClient: success and retries', () => {
   });
 
   it('retries a 429 with Retry-After: 0, then succeeds', async () => {
-    const server = await startServer((_req, res, index) => (index === 0 ? send(res, 429, { message: 'slow down' }, { 'retry-after': '0' }) : send(res, 200)));
+    const server = await startServer(({ index }) => (index === 0 ? answer(429, { message: 'slow down' }, { 'retry-after': '0' }) : answer(200)));
     const response = await client(server.origin).request(GET);
     expect(response.status).toBe(200);
     expect(server.requests).toHaveLength(2);
   });
 
   it('a 429 that persists → UPSTREAM_RATE_LIMITED after maxAttempts, with the Retry-After it asked for', async () => {
-    const server = await startServer((_req, res) => send(res, 429, {}, { 'retry-after': '0' }));
+    const server = await startServer(() => answer(429, {}, { 'retry-after': '0' }));
     const error = await rejection(client(server.origin, { maxAttempts: 2 }).request(GET), 'UPSTREAM_RATE_LIMITED');
     expect(error.retryAfterMs).toBe(0);
     expect(server.requests).toHaveLength(2);
   });
 
   it('a Retry-After within maxRetryAfterMs is waited for', async () => {
-    const server = await startServer((_req, res, index) => (index === 0 ? send(res, 429, {}, { 'retry-after': '0.1' }) : send(res, 200)));
+    const server = await startServer(({ index }) => (index === 0 ? answer(429, {}, { 'retry-after': '0.1' }) : answer(200)));
     const started = Date.now();
     await expect(client(server.origin, { maxRetryAfterMs: 1_000 }).request(GET)).resolves.toMatchObject({ status: 200 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
@@ -192,20 +132,20 @@ describe('UpstreamHttpClient: success and retries', () => {
    * at once with UPSTREAM_RATE_LIMITED (retryAfterMs tells pollers when to come back).
    */
   it('a Retry-After beyond maxRetryAfterMs is not cut short by an early retry', async () => {
-    const server = await startServer((_req, res, index) => (index === 0 ? send(res, 429, {}, { 'retry-after': '3600' }) : send(res, 200)));
+    const server = await startServer(({ index }) => (index === 0 ? answer(429, {}, { 'retry-after': '3600' }) : answer(200)));
     const error = await rejection(client(server.origin, { maxRetryAfterMs: 100 }).request(GET), 'UPSTREAM_RATE_LIMITED');
     expect(error.retryAfterMs).toBe(3_600_000);
     expect(server.requests).toHaveLength(1);
   });
 
   it('a 5xx that persists → UPSTREAM_UNAVAILABLE after exactly maxAttempts requests', async () => {
-    const server = await startServer((_req, res) => send(res, 502, 'bad gateway'));
+    const server = await startServer(() => answer(502, 'bad gateway'));
     await rejection(client(server.origin, { maxAttempts: 3 }).request(GET), 'UPSTREAM_UNAVAILABLE');
     expect(server.requests).toHaveLength(3);
   });
 
   it('POST is not retried unless marked idempotent', async () => {
-    const server = await startServer((_req, res) => send(res, 503));
+    const server = await startServer(() => answer(503));
     await rejection(client(server.origin).request({ method: 'POST', path: '/run', body: { a: 1 }, endpoint: 'run' }), 'UPSTREAM_UNAVAILABLE');
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]?.headers['content-type']).toBe('application/json');
@@ -216,21 +156,21 @@ describe('UpstreamHttpClient: success and retries', () => {
   });
 
   it.each([400, 404, 409, 422, 204, 202])('returns a %d as it is, without retrying', async (status) => {
-    const server = await startServer((_req, res) => send(res, status, status === 204 ? '' : { code: 'X' }));
+    const server = await startServer(() => answer(status, status === 204 ? '' : { code: 'X' }));
     const response = await client(server.origin).request(GET);
     expect(response.status).toBe(status);
     expect(server.requests).toHaveLength(1);
   });
 
   it.each([401, 403])('%d → UPSTREAM_UNAUTHORIZED without retry (1 request)', async (status) => {
-    const server = await startServer((_req, res) => send(res, status, { code: 'UNAUTHORIZED', message: `bad key ${SECRET}` }));
+    const server = await startServer(() => answer(status, { code: 'UNAUTHORIZED', message: `bad key ${SECRET}` }));
     const error = await rejection(client(server.origin).request(GET), 'UPSTREAM_UNAUTHORIZED');
     expect(error.message).toContain(String(status));
     expect(server.requests).toHaveLength(1);
   });
 
   it('the retry budget caps retries when every request fails', async () => {
-    const server = await startServer((_req, res) => send(res, 503));
+    const server = await startServer(() => answer(503));
     const http = client(server.origin, { maxAttempts: 3 });
     for (let i = 0; i < 10; i++) await rejection(http.request(GET), 'UPSTREAM_UNAVAILABLE');
     // 10 first attempts, the 10 reserve tokens, and 0.2 token earned per request (≈ 2 more).
@@ -242,7 +182,7 @@ describe('UpstreamHttpClient: success and retries', () => {
 
 describe('UpstreamHttpClient: failures', () => {
   it('a hanging server → UPSTREAM_TIMEOUT after about attemptTimeout', async () => {
-    const server = await startServer(() => {});
+    const server = await startServer(() => ({ hang: true }));
     const started = Date.now();
     await rejection(client(server.origin, { attemptTimeoutMs: 200, maxAttempts: 1 }).request(GET), 'UPSTREAM_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -250,7 +190,7 @@ describe('UpstreamHttpClient: failures', () => {
   });
 
   it('a hanging server with retries still ends by the deadline, as UPSTREAM_TIMEOUT', async () => {
-    const server = await startServer(() => {});
+    const server = await startServer(() => ({ hang: true }));
     const started = Date.now();
     await rejection(client(server.origin, { attemptTimeoutMs: 200, deadlineMs: 700, maxAttempts: 5 }).request(GET), 'UPSTREAM_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -259,32 +199,36 @@ describe('UpstreamHttpClient: failures', () => {
   });
 
   it('headers then a body that never ends → UPSTREAM_TIMEOUT', async () => {
-    const server = await startServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"partial":');
-    });
+    const server = await startServer(() => ({
+      stream: (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"partial":');
+      },
+    }));
     await rejection(client(server.origin, { attemptTimeoutMs: 200, maxAttempts: 1 }).request(GET), 'UPSTREAM_TIMEOUT');
   });
 
   it('a body larger than maxResponseBytes → UPSTREAM_BAD_RESPONSE, not retried', async () => {
-    const server = await startServer((_req, res) => send(res, 200, { blob: 'x'.repeat(10_000) }));
+    const server = await startServer(() => answer(200, { blob: 'x'.repeat(10_000) }));
     const error = await rejection(client(server.origin, { maxResponseBytes: 1_000 }).request(GET), 'UPSTREAM_BAD_RESPONSE');
     expect(error.message).toContain('1000');
     expect(server.requests).toHaveLength(1);
   });
 
   it('a streamed (chunked) body over the cap → UPSTREAM_BAD_RESPONSE', async () => {
-    const server = await startServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = 'y'.repeat(512);
-      for (let i = 0; i < 20; i++) res.write(chunk);
-      res.end();
-    });
+    const server = await startServer(() => ({
+      stream: (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = 'y'.repeat(512);
+        for (let i = 0; i < 20; i++) res.write(chunk);
+        res.end();
+      },
+    }));
     await rejection(client(server.origin, { maxResponseBytes: 2_000 }).request(GET), 'UPSTREAM_BAD_RESPONSE');
   });
 
   it('a body exactly at the cap is accepted', async () => {
-    const server = await startServer((_req, res) => send(res, 200, 'z'.repeat(1_000)));
+    const server = await startServer(() => answer(200, 'z'.repeat(1_000)));
     const response = await client(server.origin, { maxResponseBytes: 1_000 }).request(GET);
     expect(response.body).toHaveLength(1_000);
   });
@@ -296,13 +240,13 @@ describe('UpstreamHttpClient: failures', () => {
   });
 
   it('a connection reset without a response → UPSTREAM_UNAVAILABLE', async () => {
-    const server = await startServer((req) => req.socket.destroy());
+    const server = await startServer(() => ({ reset: true }));
     await rejection(client(server.origin, { maxAttempts: 2 }).request(GET), 'UPSTREAM_UNAVAILABLE');
     expect(server.requests).toHaveLength(2);
   });
 
   it('a full bulkhead rejects at once with UPSTREAM_UNAVAILABLE', async () => {
-    const server = await startServer((_req, res) => setTimeout(() => send(res, 200), 150));
+    const server = await startServer(() => ({ ...answer(200), delayMs: 150 }));
     const http = client(server.origin, { maxConnections: 1, maxQueued: 0 });
     const first = http.request(GET);
     await rejection(http.request(GET), 'UPSTREAM_UNAVAILABLE');
@@ -311,13 +255,13 @@ describe('UpstreamHttpClient: failures', () => {
 });
 
 describe('UpstreamHttpClient: the deadline bounds time queued in the bulkhead', () => {
-  it('one connection, a hung upstream, a 1 s deadline: the queued caller is answered within ~1 s, without an attempt', async () => {
-    const server = await startServer(() => {}); // accepts requests, never answers
+  it('one connection, a hung upstream, a 400 ms deadline: the queued caller is answered by then, without an attempt', async () => {
+    const server = await startServer(() => ({ hang: true })); // accepts requests, never answers
     const attempts: string[] = [];
     const breaker: string[] = [];
     const http = client(server.origin, {
       maxConnections: 1,
-      deadlineMs: 1_000,
+      deadlineMs: 400,
       attemptTimeoutMs: 5_000, // longer than the deadline: the deadline is what must bound the wait
       maxAttempts: 1,
       breakerThreshold: 2,
@@ -330,8 +274,8 @@ describe('UpstreamHttpClient: the deadline bounds time queued in the bulkhead', 
     const queuedAfter = Date.now() - started;
     await first;
 
-    expect(queuedAfter).toBeLessThan(1_500); // generous: the deadline is 1 s
-    expect(queuedError.message).toContain('UPSTREAM_DEADLINE_MS (1000 ms)');
+    expect(queuedAfter).toBeLessThan(1_500); // generous: the deadline is 400 ms, the attempt timeout 5 s
+    expect(queuedError.message).toContain('UPSTREAM_DEADLINE_MS (400 ms)');
     expect(queuedError.notSent).toBe(true);
     // Only the first caller reached the upstream; the queued one was answered without an attempt,
     // so its timeout did not count against the breaker (threshold 2: one failure leaves it closed).
@@ -342,10 +286,8 @@ describe('UpstreamHttpClient: the deadline bounds time queued in the bulkhead', 
   });
 
   it('the entry of a caller that gave up passes the freed slot on to the next one in the queue', async () => {
-    const server = await startServer((_req, res, index) => {
-      if (index > 0) send(res, 200, { index }); // the first request hangs
-    });
-    const http = client(server.origin, { maxConnections: 1, deadlineMs: 1_000, attemptTimeoutMs: 5_000, maxAttempts: 1 });
+    const server = await startServer(({ index }) => (index > 0 ? answer(200, { index }) : { hang: true })); // the first request hangs
+    const http = client(server.origin, { maxConnections: 1, deadlineMs: 400, attemptTimeoutMs: 5_000, maxAttempts: 1 });
     const first = rejection(http.request(GET), 'UPSTREAM_TIMEOUT');
     await rejection(http.request(GET), 'UPSTREAM_TIMEOUT'); // gave up in the queue
     const patient = http.request(GET); // queued behind the abandoned entry, with a fresh deadline
@@ -357,13 +299,13 @@ describe('UpstreamHttpClient: the deadline bounds time queued in the bulkhead', 
 
 describe('UpstreamHttpClient: base URL and paths', () => {
   it.each(['/prefix', '/prefix/'])('a base URL with the path prefix %s keeps it', async (prefix) => {
-    const server = await startServer((_req, res) => send(res, 200));
+    const server = await startServer(() => answer(200));
     await client(`${server.origin}${prefix}`).request({ path: '/v1/executions/abc', endpoint: 'execution' });
     expect(server.requests[0]?.url).toBe('/prefix/v1/executions/abc');
   });
 
   it('a deeper prefix and a query string', async () => {
-    const server = await startServer((_req, res) => send(res, 200));
+    const server = await startServer(() => answer(200));
     await client(`${server.origin}/tenant-a/api`).request({
       path: '/workflow-version-execution-results',
       query: { workflow_version_execution_id: '9007199254740993', return_all_outputs: 'true', odd: 'a b&c' },
@@ -377,7 +319,7 @@ describe('UpstreamHttpClient: base URL and paths', () => {
   });
 
   it('an origin without a path sends the path as is', async () => {
-    const server = await startServer((_req, res) => send(res, 200));
+    const server = await startServer(() => answer(200));
     await client(`${server.origin}/`).request(GET);
     expect(server.requests[0]?.url).toBe('/v1/executions/abc');
   });
@@ -393,7 +335,7 @@ describe('UpstreamHttpClient: base URL and paths', () => {
 
 describe('UpstreamHttpClient: handles and the circuit breaker', () => {
   it('a status the adapter `handles` is returned without retry', async () => {
-    const server = await startServer((_req, res) => send(res, 500, ''));
+    const server = await startServer(() => answer(500, ''));
     const seen: [number, string][] = [];
     const response = await client(server.origin).request({
       ...GET,
@@ -409,13 +351,13 @@ describe('UpstreamHttpClient: handles and the circuit breaker', () => {
   });
 
   it('`handles` returning false leaves the usual handling (500 with a body is retried)', async () => {
-    const server = await startServer((_req, res) => send(res, 500, { error: 'boom' }));
+    const server = await startServer(() => answer(500, { error: 'boom' }));
     await rejection(client(server.origin, { maxAttempts: 2 }).request({ ...GET, handles: (status, body) => status === 500 && body === '' }), 'UPSTREAM_UNAVAILABLE');
     expect(server.requests).toHaveLength(2);
   });
 
   it('handled responses do not count as failures for the breaker', async () => {
-    const server = await startServer((_req, res) => send(res, 500, ''));
+    const server = await startServer(() => answer(500, ''));
     const http = client(server.origin, { breakerThreshold: 1 });
     for (let i = 0; i < 3; i++) await http.request({ ...GET, handles: () => true });
     expect(http.circuitState).toBe('closed');
@@ -423,7 +365,7 @@ describe('UpstreamHttpClient: handles and the circuit breaker', () => {
 
   it('opens after breakerThreshold consecutive failures, then fails fast without a request', async () => {
     const states: string[] = [];
-    const server = await startServer((_req, res) => send(res, 503));
+    const server = await startServer(() => answer(503));
     const http = client(server.origin, {
       breakerThreshold: 2,
       maxAttempts: 1,
@@ -443,7 +385,7 @@ describe('UpstreamHttpClient: handles and the circuit breaker', () => {
   });
 
   it('retries inside one call count towards the threshold', async () => {
-    const server = await startServer((_req, res) => send(res, 503));
+    const server = await startServer(() => answer(503));
     const http = client(server.origin, { breakerThreshold: 3, maxAttempts: 3 });
     await rejection(http.request(GET), 'UPSTREAM_UNAVAILABLE');
     expect(http.circuitState).toBe('open');
@@ -451,7 +393,7 @@ describe('UpstreamHttpClient: handles and the circuit breaker', () => {
   });
 
   it('a success in between resets the consecutive count', async () => {
-    const server = await startServer((_req, res, index) => (index === 1 ? send(res, 200) : send(res, 503)));
+    const server = await startServer(({ index }) => (index === 1 ? answer(200) : answer(503)));
     const http = client(server.origin, { breakerThreshold: 2, maxAttempts: 1 });
     await rejection(http.request(GET), 'UPSTREAM_UNAVAILABLE');
     await http.request(GET);
@@ -460,7 +402,7 @@ describe('UpstreamHttpClient: handles and the circuit breaker', () => {
   });
 
   it('429s do not open the circuit', async () => {
-    const server = await startServer((_req, res) => send(res, 429, {}, { 'retry-after': '0' }));
+    const server = await startServer(() => answer(429, {}, { 'retry-after': '0' }));
     const http = client(server.origin, { breakerThreshold: 1, maxAttempts: 1 });
     for (let i = 0; i < 3; i++) await rejection(http.request(GET), 'UPSTREAM_RATE_LIMITED');
     expect(http.circuitState).toBe('closed');
@@ -468,7 +410,7 @@ describe('UpstreamHttpClient: handles and the circuit breaker', () => {
   });
 
   it('after breakerHalfOpenAfterMs a probe goes through and a success closes the circuit', async () => {
-    const server = await startServer((_req, res, index) => (index === 0 ? send(res, 503) : send(res, 200)));
+    const server = await startServer(({ index }) => (index === 0 ? answer(503) : answer(200)));
     const http = client(server.origin, { breakerThreshold: 1, maxAttempts: 1, breakerHalfOpenAfterMs: 50 });
     await rejection(http.request(GET), 'UPSTREAM_UNAVAILABLE');
     expect(http.circuitState).toBe('open');
@@ -489,11 +431,11 @@ describe('UpstreamHttpClient: handles and the circuit breaker', () => {
 describe('UpstreamHttpClient: secrets', () => {
   it('the API key appears in no error, whatever the failure', async () => {
     // Every helper call above already checks this; here the upstream even echoes the key back.
-    const echo = await startServer((req, res, index) => {
-      const key = String(req.headers['x-api-key']);
-      if (index % 3 === 0) send(res, 401, { message: `invalid key ${key}` });
-      else if (index % 3 === 1) send(res, 503, { error: `key ${key} suspended` });
-      else send(res, 200, `{"broken json with ${key}`);
+    const echo = await startServer(({ index, headers }) => {
+      const key = String(headers['x-api-key']);
+      if (index % 3 === 0) return answer(401, { message: `invalid key ${key}` });
+      if (index % 3 === 1) return answer(503, { error: `key ${key} suspended` });
+      return answer(200, `{"broken json with ${key}`);
     });
     const http = client(echo.origin, { maxAttempts: 1 });
     await rejection(http.request(GET), 'UPSTREAM_UNAUTHORIZED');
@@ -504,7 +446,7 @@ describe('UpstreamHttpClient: secrets', () => {
     expect(ok.body).toContain('[redacted]');
     const port = await closedPort();
     await rejection(client(`http://127.0.0.1:${port}`, { maxAttempts: 1 }).request(GET), 'UPSTREAM_UNAVAILABLE');
-    const hang = await startServer(() => {});
+    const hang = await startServer(() => ({ hang: true }));
     await rejection(client(hang.origin, { maxAttempts: 1, attemptTimeoutMs: 100 }).request(GET), 'UPSTREAM_TIMEOUT');
   });
 });
@@ -512,7 +454,7 @@ describe('UpstreamHttpClient: secrets', () => {
 describe('UpstreamHttpClient: credentials scrubbed from bodies', () => {
   it('a Bearer token echoed in a body, handled or not, is replaced', async () => {
     const token = 'sk_polos_0123456789abcdef';
-    const server = await startServer((req, res, index) => send(res, index === 0 ? 200 : 500, { echoed: req.headers.authorization }));
+    const server = await startServer(({ index, headers }) => answer(index === 0 ? 200 : 500, { echoed: headers.authorization }));
     const http = new UpstreamHttpClient({ ...TUNING, provider: 'polos', baseUrl: server.origin, headers: { authorization: `Bearer ${token}` } });
     clients.push(http);
     const first = await http.request(GET);

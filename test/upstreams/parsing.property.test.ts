@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { GatewayError, type GatewayErrorCode } from '../../src/domain/errors.js';
 import type { Execution, ExecutionDetails } from '../../src/domain/execution.js';
 import { normalizeUpstreamId, type Provider } from '../../src/domain/ids.js';
@@ -128,70 +129,45 @@ interface Target {
   readonly run: (response: UpstreamResponse) => void;
 }
 
+/** Parses the response's body as the provider's adapter does (`schema`), and checks what the mapping makes of it. */
+type Check = (body: <Schema extends z.ZodType>(schema: Schema) => z.infer<Schema>, execution: (execution: Execution) => void) => void;
+
+const target = (name: string, provider: Provider, check: Check): Target => ({
+  name,
+  provider,
+  run: (response) =>
+    check(
+      (schema) => parseBody(provider, response, schema, 'x'),
+      (execution) => expectExecution(execution, provider),
+    ),
+});
+
 const TARGETS: readonly Target[] = [
-  {
-    name: 'Flowker status',
-    provider: 'flowker',
-    run: (response) => expectExecution(flowker.fromFlowkerStatus(FLOWKER_EXECUTION_ID, parseBody('flowker', response, FlowkerExecutionStatusBody, 'x')), 'flowker'),
-  },
-  {
-    name: 'Flowker start (id from the body)',
-    provider: 'flowker',
-    run: (response) => {
-      const body = parseBody('flowker', response, FlowkerExecutionStatusBody, 'x');
-      expectExecution(flowker.fromFlowkerStatus(upstreamIdFrom('flowker', body.executionId), body), 'flowker');
-    },
-  },
-  {
-    name: 'Flowker results',
-    provider: 'flowker',
-    run: (response) => expectDetails(flowker.toDetails(parseBody('flowker', response, FlowkerResultsBody, 'x'))),
-  },
-  {
-    name: 'Flowker list',
-    provider: 'flowker',
-    run: (response) => {
-      for (const item of parseBody('flowker', response, FlowkerListBody, 'x').items) {
-        expectExecution(flowker.fromFlowkerStatus(upstreamIdFrom('flowker', item.executionId), item), 'flowker');
-      }
-    },
-  },
-  ...[200, 202, 204].map(
-    (status): Target => ({
-      name: `PromptLayer results (${status})`,
-      provider: 'promptlayer',
-      run: (response) =>
-        expectExecution(promptlayer.fromPromptLayerResults(PROMPTLAYER_EXECUTION_ID, status, parseBody('promptlayer', response, PromptLayerResultsBody, 'x')), 'promptlayer'),
-    }),
+  target('Flowker status', 'flowker', (body, execution) => execution(flowker.fromFlowkerStatus(FLOWKER_EXECUTION_ID, body(FlowkerExecutionStatusBody)))),
+  target('Flowker start (id from the body)', 'flowker', (body, execution) => {
+    const status = body(FlowkerExecutionStatusBody);
+    execution(flowker.fromFlowkerStatus(upstreamIdFrom('flowker', status.executionId), status));
+  }),
+  target('Flowker results', 'flowker', (body) => expectDetails(flowker.toDetails(body(FlowkerResultsBody)))),
+  target('Flowker list', 'flowker', (body, execution) => {
+    for (const item of body(FlowkerListBody).items) execution(flowker.fromFlowkerStatus(upstreamIdFrom('flowker', item.executionId), item));
+  }),
+  ...[200, 202, 204].map((status) =>
+    target(`PromptLayer results (${status})`, 'promptlayer', (body, execution) =>
+      execution(promptlayer.fromPromptLayerResults(PROMPTLAYER_EXECUTION_ID, status, body(PromptLayerResultsBody))),
+    ),
   ),
-  {
-    name: 'PromptLayer run',
-    provider: 'promptlayer',
-    run: (response) => {
-      const run = parseBody('promptlayer', response, PromptLayerRunBody, 'x');
-      expectExecution(promptlayer.startedExecution(upstreamIdFrom('promptlayer', run.workflow_version_execution_id)), 'promptlayer');
-    },
-  },
-  {
-    name: 'Polos execution',
-    provider: 'polos',
-    run: (response) => expectExecution(polos.fromPolosExecution(POLOS_EXECUTION_ID, parseBody('polos', response, PolosExecutionBody, 'x')), 'polos'),
-  },
-  {
-    name: 'Polos list',
-    provider: 'polos',
-    run: (response) => {
-      for (const item of parseBody('polos', response, PolosRunsBody, 'x')) expectExecution(polos.fromPolosExecution(upstreamIdFrom('polos', item.id), item), 'polos');
-    },
-  },
-  {
-    name: 'Polos run',
-    provider: 'polos',
-    run: (response) => {
-      const run = parseBody('polos', response, PolosRunBody, 'x');
-      expectExecution(polos.startedExecution(upstreamIdFrom('polos', run.execution_id), 'wf', run.created_at), 'polos');
-    },
-  },
+  target('PromptLayer run', 'promptlayer', (body, execution) =>
+    execution(promptlayer.startedExecution(upstreamIdFrom('promptlayer', body(PromptLayerRunBody).workflow_version_execution_id))),
+  ),
+  target('Polos execution', 'polos', (body, execution) => execution(polos.fromPolosExecution(POLOS_EXECUTION_ID, body(PolosExecutionBody)))),
+  target('Polos list', 'polos', (body, execution) => {
+    for (const item of body(PolosRunsBody)) execution(polos.fromPolosExecution(upstreamIdFrom('polos', item.id), item));
+  }),
+  target('Polos run', 'polos', (body, execution) => {
+    const run = body(PolosRunBody);
+    execution(polos.startedExecution(upstreamIdFrom('polos', run.execution_id), 'wf', run.created_at));
+  }),
 ];
 
 // ---------------------------------------------------------------------------------------------

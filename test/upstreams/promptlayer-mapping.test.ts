@@ -23,21 +23,15 @@ const single = (httpStatus: number, node: Partial<PromptLayerNodePayload>): Exec
 describe('PromptLayer: the HTTP status decides whether it is finished', () => {
   it('200 with the seed example → COMPLETED, terminal, output of the output node', () => {
     const execution = map(200, promptLayerNodes());
-    expect(execution.status).toBe('COMPLETED');
     expect(isTerminal(execution)).toBe(true);
-    expect(execution.upstreamStatus).toBe('200');
-    expect(execution.error).toBeNull();
+    expect(execution).toMatchObject({ status: 'COMPLETED', upstreamStatus: '200', error: null, progress: { completed: 2, total: 2 } });
     expect(execution.details).toEqual({ steps: [], output: 'Final result' });
-    expect(execution.progress).toEqual({ completed: 2, total: 2 });
   });
 
   it('202 with the seed example (output node RUNNING) → RUNNING', () => {
     const execution = map(202, promptLayerRunningNodes());
-    expect(execution.status).toBe('RUNNING');
     expect(isTerminal(execution)).toBe(false);
-    expect(execution.upstreamStatus).toBe('202');
-    expect(execution.error).toBeNull();
-    expect(execution.progress).toEqual({ completed: 1, total: 2 });
+    expect(execution).toMatchObject({ status: 'RUNNING', upstreamStatus: '202', error: null, progress: { completed: 1, total: 2 } });
   });
 
   it('202 with every node QUEUED → QUEUED', () => {

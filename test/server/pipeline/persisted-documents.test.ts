@@ -17,8 +17,9 @@ import { startGateway, type Gateway } from '../../../src/server/gateway.js';
 import { openEventStream } from '../../support/event-stream.js';
 import { startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream.js';
 import { startTestGateway, testEnv } from '../../support/gateway.js';
-import { healthyPolos, httpRequest, openAckedSocket, postGraphQL, uuid } from '../../support/server-helpers.js';
+import { healthyPolos, httpRequest, openAckedSocket, postGraphQL } from '../../support/server-helpers.js';
 import { record, wsClient } from '../../support/subscriptions.js';
+import { uuid } from '../../support/payloads.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
