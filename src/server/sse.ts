@@ -90,6 +90,7 @@ export function createSseTransport(options: SseOptions): SseTransport {
   const run = (args: ExecutionArgs) => {
     const operation = operations.get(args);
     if (!operation) throw new Error('execution arguments that did not come from onSubscribe');
+    operations.delete(args); // found once: no entry kept for the operation's life
     // The pipeline's results are formatted already; graphql-sse sends them as they are.
     return operation.execute(args.contextValue) as Promise<ExecutionResult | AsyncGenerator<ExecutionResult>>;
   };

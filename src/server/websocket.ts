@@ -37,6 +37,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
   const run = (args: ExecutionArgs) => {
     const operation = operations.get(args);
     if (!operation) throw new Error('execution arguments that did not come from onSubscribe');
+    operations.delete(args); // found once: no entry kept for the subscription's life
     // The pipeline's results are formatted already; graphql-ws sends them as they are (see onNext).
     return operation.execute(args.contextValue) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>;
   };

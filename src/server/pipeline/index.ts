@@ -31,6 +31,9 @@
  *
  *   { name, resolveDocument?(operation), onOperation?(operation) → { onPrepared?, onResult?, onEnd?, around? } }
  *
+ * The hooks get the operation as their last argument, so a plugin with nothing of its own per
+ * operation returns one shared hooks object (10,000 subscriptions hold no closures of it).
+ *
  * `resolveDocument` runs before parsing and may return the document text (a persisted-document id
  * in `operation.request` → its text) or a GraphQLError to refuse; `onOperation` runs when an
  * operation begins (a tracing plugin starts its span there and ends it in `onEnd`, where the
@@ -79,11 +82,11 @@ export type Outcome = 'success' | 'error' | 'refused';
 
 export interface OperationHooks {
   /** The document is valid and the operation known (`operationName`, `operationType`, `document`). */
-  onPrepared?(): void;
+  onPrepared?(operation: Operation): void;
   /** A result (a subscription event) is about to be sent, its errors masked. */
-  onResult?(result: FormattedExecutionResult): void;
+  onResult?(result: FormattedExecutionResult, operation: Operation): void;
   /** Once per operation, refused, answered or stream finished: everything about it is known. */
-  onEnd?(): void;
+  onEnd?(operation: Operation): void;
   /** Runs execution (a subscription: its start) and the end hooks; must call `run` and return its value. */
   around?<T>(run: () => T): T;
 }
@@ -157,20 +160,19 @@ export class Operation {
   /** The operation's name as the document gives it (null: anonymous, or not resolved). */
   operationName: string | null = null;
   operationType: OperationTypeNode | null = null;
-  variables: Record<string, unknown> = {};
+  variables: Record<string, unknown> = noVariables;
   /** Results sent: 1 for a query or mutation, the number of events for a subscription. */
   events = 0;
-  /** Every error the client was sent, masked. */
-  readonly errors: GraphQLFormattedError[] = [];
-  /** The causes behind masked errors, for the log line. */
-  readonly failures: Failure[] = [];
   outcome: Outcome = 'success';
   durationMs = 0;
   private ended = false;
   private resolved: Promise<string | GraphQLError> | undefined;
-  private readonly hooks: OperationHooks[];
+  // Made on the first error: most operations (and every idle subscription) have none.
+  private errorList: GraphQLFormattedError[] | undefined;
+  private failureList: Failure[] | undefined;
+  private readonly hooks: readonly OperationHooks[];
   /** The plugins' `around` hooks, outermost first (usually none). */
-  private readonly arounds: OperationHooks[];
+  private readonly arounds: readonly OperationHooks[];
 
   constructor(
     private readonly phases: Phases,
@@ -179,12 +181,23 @@ export class Operation {
     readonly facts: RequestFacts,
     readonly headers: RequestHeaders,
   ) {
-    this.hooks = [];
+    const hooks: OperationHooks[] = [];
     for (const plugin of phases.plugins) {
-      const hooks = plugin.onOperation?.(this);
-      if (hooks) this.hooks.push(hooks);
+      const pluginHooks = plugin.onOperation?.(this);
+      if (pluginHooks) hooks.push(pluginHooks);
     }
-    this.arounds = this.hooks.filter((hooks) => hooks.around);
+    this.hooks = hooks.length > 0 ? hooks : noHooks;
+    this.arounds = hooks.some((pluginHooks) => pluginHooks.around) ? hooks.filter((pluginHooks) => pluginHooks.around) : noHooks;
+  }
+
+  /** Every error the client was sent, masked. */
+  get errors(): readonly GraphQLFormattedError[] {
+    return this.errorList ?? noErrors;
+  }
+
+  /** The causes behind masked errors, for the log line. */
+  get failures(): readonly Failure[] {
+    return this.failureList ?? noFailures;
   }
 
   get requestId(): string {
@@ -218,7 +231,7 @@ export class Operation {
     if (invalid.length > 0) return this.refuseWith(invalid);
     if (!operation) return this.refuseWith([unresolvedOperation(requestedName)]);
     this.variables = isObject(this.request.variables) ? this.request.variables : {};
-    for (const hooks of this.hooks) hooks.onPrepared?.();
+    for (const hooks of this.hooks) hooks.onPrepared?.(this);
     const tooCostly = this.costRefusal(document, requestedName);
     if (tooCostly) return this.refuseWith([tooCostly]);
     return { ok: true, document, operationType: operation.operation };
@@ -260,11 +273,7 @@ export class Operation {
         this.end();
         return result;
       }
-      return mapStream(stream, {
-        next: (result) => this.deliver(result),
-        fail: (error) => this.deliver({ errors: [asInternal(error)] }),
-        end: () => this.end(),
-      });
+      return new MappedStream(stream[Symbol.asyncIterator](), this);
     } catch (error) {
       const result = this.deliver({ errors: [asInternal(error)] });
       this.end();
@@ -318,38 +327,45 @@ export class Operation {
     return hooks ? hooks.around!(() => this.aroundPlugins(run, index + 1)) : run();
   }
 
-  private deliver(result: ExecutionResult): FormattedExecutionResult {
+  /** Masks, records and passes a result to the plugins; MappedStream's too, for each event. */
+  deliver(result: ExecutionResult): FormattedExecutionResult {
     this.events++;
     const formatted: FormattedExecutionResult = result.errors?.length
-      ? { errors: result.errors.map((error) => maskError(error, this.failures)), ...('data' in result ? { data: result.data } : {}) }
+      ? { errors: result.errors.map((error) => maskError(error, (this.failureList ??= []))), ...('data' in result ? { data: result.data } : {}) }
       : { data: result.data ?? null };
     if (result.extensions) (formatted as { extensions?: unknown }).extensions = result.extensions;
     if (formatted.errors) {
-      this.errors.push(...formatted.errors);
+      (this.errorList ??= []).push(...formatted.errors);
       this.outcome = 'error';
     }
-    for (const hooks of this.hooks) hooks.onResult?.(formatted);
+    for (const hooks of this.hooks) hooks.onResult?.(formatted, this);
     return formatted;
   }
 
   private refuseWith(errors: readonly GraphQLError[]): { ok: false; errors: readonly GraphQLError[] } {
     this.outcome = 'refused';
-    this.errors.push(...errors.map((error) => error.toJSON()));
+    (this.errorList ??= []).push(...errors.map((error) => error.toJSON()));
     this.end();
     return { ok: false, errors };
   }
 
-  private end(): void {
+  /** Ends it once: the end hooks run in the plugins' context. MappedStream's too, when its stream finishes. */
+  end(): void {
     if (this.ended) return;
     this.ended = true;
     this.durationMs = performance.now() - this.startedAt;
     this.aroundPlugins(() => {
-      for (const hooks of this.hooks) hooks.onEnd?.();
+      for (const hooks of this.hooks) hooks.onEnd?.(this);
     });
   }
 }
 
 const noHeaders: RequestHeaders = () => undefined;
+// Shared by every operation that has none (most of them): one each would be 10,000 at scale.
+const noHooks: readonly OperationHooks[] = Object.freeze([]);
+const noErrors: readonly GraphQLFormattedError[] = Object.freeze([]);
+const noFailures: readonly Failure[] = Object.freeze([]);
+const noVariables: Record<string, unknown> = Object.freeze({});
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -367,49 +383,54 @@ const asInternal = (error: unknown): GraphQLError =>
   new GraphQLError(error instanceof Error ? error.message : String(error), { path: [], originalError: error instanceof Error ? error : null });
 
 /**
- * A stream whose results pass through `next`. `return()` goes straight to the source (not queued
+ * A subscription's stream: each result passes through its operation's `deliver`, and the
+ * operation ends when the stream finishes. `return()` goes straight to the source (not queued
  * behind a pending `next()` as an async generator's would be), so a client leaving an idle
- * subscription stops its poller at once.
+ * subscription stops its poller at once. A class, not closures: one object per subscriber.
  */
-function mapStream(
-  source: AsyncIterable<ExecutionResult>,
-  handlers: { next(result: ExecutionResult): FormattedExecutionResult; fail(error: unknown): FormattedExecutionResult; end(): void },
-): AsyncIterableIterator<FormattedExecutionResult> {
-  const iterator = source[Symbol.asyncIterator]();
-  let finished = false;
-  const finish = (): IteratorReturnResult<undefined> => {
-    if (!finished) {
-      finished = true;
-      handlers.end();
+class MappedStream implements AsyncIterableIterator<FormattedExecutionResult> {
+  private finished = false;
+
+  constructor(
+    private readonly source: AsyncIterator<ExecutionResult>,
+    private readonly operation: Operation,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<FormattedExecutionResult, undefined>> {
+    if (this.finished) return { done: true, value: undefined };
+    try {
+      const step = await this.source.next();
+      if (step.done) return this.finish();
+      return { done: false, value: this.operation.deliver(step.value) };
+    } catch (error) {
+      if (this.finished) return { done: true, value: undefined };
+      // An error inside the stream becomes its last event.
+      const last = this.operation.deliver({ errors: [asInternal(error)] });
+      this.finish();
+      return { done: false, value: last };
+    }
+  }
+
+  async return(): Promise<IteratorReturnResult<undefined>> {
+    await this.source.return?.();
+    return this.finish();
+  }
+
+  async throw(error: unknown): Promise<never> {
+    await this.source.return?.();
+    this.finish();
+    throw error;
+  }
+
+  private finish(): IteratorReturnResult<undefined> {
+    if (!this.finished) {
+      this.finished = true;
+      this.operation.end();
     }
     return { done: true, value: undefined };
-  };
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async next() {
-      if (finished) return { done: true, value: undefined };
-      try {
-        const step = await iterator.next();
-        if (step.done) return finish();
-        return { done: false, value: handlers.next(step.value) };
-      } catch (error) {
-        if (finished) return { done: true, value: undefined };
-        const last = handlers.fail(error);
-        finished = true;
-        handlers.end();
-        return { done: false, value: last };
-      }
-    },
-    async return() {
-      await iterator.return?.();
-      return finish();
-    },
-    async throw(error: unknown) {
-      await iterator.return?.();
-      finish();
-      throw error;
-    },
-  };
+  }
 }

@@ -4,13 +4,12 @@
  * sent for a subscription; for a masked error its id and cause (message, stack, path), at level error.
  */
 import type { Logger } from '../../../logger.js';
-import type { Operation, PipelinePlugin } from '../index.js';
+import type { Operation, OperationHooks, PipelinePlugin } from '../index.js';
 
 export function logLinePlugin(logger: Logger): PipelinePlugin {
-  return {
-    name: 'log-line',
-    onOperation: (operation) => ({ onEnd: () => writeLine(logger, operation) }),
-  };
+  // One hooks object for every operation: the operation comes as onEnd's argument.
+  const hooks: OperationHooks = { onEnd: (operation) => writeLine(logger, operation) };
+  return { name: 'log-line', onOperation: () => hooks };
 }
 
 function writeLine(logger: Logger, operation: Operation): void {
