@@ -22,3 +22,13 @@ export function createKeyCheck(keys: readonly string[]): KeyCheck {
     return expected.reduce((found, key) => timingSafeEqual(key, presented) || found, false);
   };
 }
+
+/**
+ * What an HTTP request without a valid key is answered (HTTP and SSE alike; WebSocket closes with
+ * 4403 instead, as graphql-ws does): status 401, this challenge header and this error.
+ */
+export const MISSING_KEY = {
+  status: 401,
+  headers: { 'www-authenticate': 'Bearer' },
+  error: { message: 'Missing or invalid gateway API key: send "Authorization: Bearer <key>".', extensions: { code: 'UNAUTHENTICATED' } },
+} as const;

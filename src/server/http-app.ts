@@ -12,7 +12,7 @@ import cors from 'cors';
 import express from 'express';
 import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../graphql/context.js';
-import type { KeyCheck } from './auth.js';
+import { MISSING_KEY, type KeyCheck } from './auth.js';
 import type { NodeHandler } from './callbacks.js';
 import { limitExceeded } from './limits.js';
 import type { Metrics } from './metrics.js';
@@ -59,10 +59,13 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
   };
 }
 
-export const pathOf = (url: string | undefined): string => {
-  const query = url?.indexOf('?') ?? -1;
-  return query === -1 ? (url ?? '') : url!.slice(0, query);
-};
+/** A request URL's path and its search (`?…`, or empty). */
+export function splitUrl(url: string | undefined = ''): { path: string; search: string } {
+  const query = url.indexOf('?');
+  return query === -1 ? { path: url, search: '' } : { path: url.slice(0, query), search: url.slice(query) };
+}
+
+export const pathOf = (url: string | undefined): string => splitUrl(url).path;
 
 /** `/graphql` on raw node:http: nothing here allocates more than the request needs. */
 function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -71,8 +74,8 @@ function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: Se
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (allowOrigin && !(await passes(allowOrigin, req, res))) return; // a preflight, answered
     if (!options.keyCheck(req.headers.authorization)) {
-      res.setHeader('www-authenticate', 'Bearer');
-      return sendErrors(res, 401, [{ message: 'Missing or invalid gateway API key: send "Authorization: Bearer <key>".', extensions: { code: 'UNAUTHENTICATED' } }]);
+      res.setHeader('www-authenticate', MISSING_KEY.headers['www-authenticate']);
+      return sendErrors(res, MISSING_KEY.status, [MISSING_KEY.error]);
     }
     const body = await readBody(req, options.maxBodyBytes);
     if (body instanceof BodyRefusal) return sendErrors(res, body.status, [body.error]);
@@ -83,7 +86,7 @@ function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: Se
       return sendErrors(res, 400, [refusal.toJSON()]);
     }
     const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search: searchOf(req.url), body },
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search: splitUrl(req.url).search, body },
       context,
     });
     res.statusCode = response.status ?? 200;
@@ -192,10 +195,5 @@ function headerMap(req: IncomingMessage): HeaderMap {
   }
   return headers;
 }
-
-const searchOf = (url: string | undefined): string => {
-  const query = url?.indexOf('?') ?? -1;
-  return query === -1 ? '' : url!.slice(query);
-};
 
 const corsOrigin = (origins: readonly string[]): boolean | string[] => (origins.includes('*') ? true : [...origins]);

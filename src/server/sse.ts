@@ -26,7 +26,7 @@ import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from
 import { createHandler, TOKEN_HEADER_KEY, TOKEN_QUERY_KEY, type Request, type Response } from 'graphql-sse';
 import type { GatewayContext } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
-import type { KeyCheck } from './auth.js';
+import { MISSING_KEY, type KeyCheck } from './auth.js';
 import { BodyRefusal, corsFor, passes, pathOf, readBody, sendErrors } from './http-app.js';
 import { limitExceeded } from './limits.js';
 import type { Operation, Pipeline } from './pipeline/index.js';
@@ -70,12 +70,7 @@ const json = (status: number, statusText: string, body: unknown, headers: Record
   { status, statusText, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } },
 ];
 
-const unauthenticated = json(
-  401,
-  'Unauthorized',
-  { errors: [{ message: 'Missing or invalid gateway API key: send "Authorization: Bearer <key>".', extensions: { code: 'UNAUTHENTICATED' } }] },
-  { 'www-authenticate': 'Bearer' },
-);
+const unauthenticated = json(MISSING_KEY.status, 'Unauthorized', { errors: [MISSING_KEY.error] }, MISSING_KEY.headers);
 
 export function createSseTransport(options: SseOptions): SseTransport {
   const { schema, pipeline, maxOperationsPerStream } = options;
