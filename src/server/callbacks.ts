@@ -7,6 +7,7 @@
  * Refusals are JSON in the gateway's one error shape.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readCappedBody } from './body.js';
 import { CALLBACK_PATH, type CallbackOutcome, type PromptLayerCallbacks } from '../live/callbacks.js';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -34,7 +35,7 @@ export function createCallbackHandler(callbacks: PromptLayerCallbacks, options: 
     }
     let outcome: CallbackOutcome;
     try {
-      outcome = await callbacks.receive(path.slice(CALLBACK_PATH.length), () => readCapped(req, options.maxBodyBytes));
+      outcome = await callbacks.receive(path.slice(CALLBACK_PATH.length), async () => (await readCappedBody(req, options.maxBodyBytes))?.toString('utf8') ?? null);
     } catch {
       return send(res, 500, refusal('INTERNAL_SERVER_ERROR', 'Internal server error.')); // the request was torn down
     }
@@ -52,28 +53,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-/**
- * The body as text, or null as soon as it exceeds the cap (by its declared length or as it
- * arrives); then the rest is left unread (the answer closes the connection).
- */
-function readCapped(req: IncomingMessage, maxBytes: number): Promise<string | null> {
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (result: string | null) => {
-      req.off('data', onData).off('end', onEnd).off('error', reject);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) return void chunks.push(chunk);
-      req.pause();
-      done(null);
-    };
-    const onEnd = () => done(Buffer.concat(chunks, size).toString('utf8'));
-    req.on('data', onData).on('end', onEnd).on('error', reject);
-  });
 }

@@ -13,6 +13,7 @@ import express from 'express';
 import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../graphql/context.js';
 import { MISSING_KEY, type KeyCheck } from './auth.js';
+import { readCappedBody } from './body.js';
 import type { NodeHandler } from './callbacks.js';
 import { limitExceeded } from './limits.js';
 import type { Metrics } from './metrics.js';
@@ -140,7 +141,6 @@ const badRequest = (message: string) => new BodyRefusal(400, { message, extensio
 /**
  * The parsed JSON body of a JSON request (an object or an array, as express.json's strict mode),
  * undefined for any other content type (Apollo then refuses it: CSRF prevention, or no query).
- * Read with plain 'data' events: a stream's async iterator costs several promises per request.
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const encoding = req.headers['content-encoding'];
@@ -149,30 +149,20 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<unknow
     return Promise.resolve(new BodyRefusal(415, { message: `Content-Encoding "${encoding.slice(0, 32)}" is not supported: send the body uncompressed.`, extensions: { code: 'BAD_REQUEST' } }));
   }
   const tooLarge = () => new BodyRefusal(413, limitExceeded('MAX_BODY_BYTES', maxBytes, 'The request body is larger than the gateway accepts, in bytes').toJSON());
-  if (Number(req.headers['content-length']) > maxBytes) {
-    req.resume(); // drain it: the connection stays usable for the answer
-    return Promise.resolve(tooLarge());
-  }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) return void chunks.push(chunk);
-      req.off('data', onData);
-      req.resume();
-      resolve(tooLarge());
-    };
-    req.on('data', onData);
-    req.once('error', () => resolve(badRequest('The request could not be read.')));
-    req.once('end', () => {
-      if (size <= maxBytes) resolve(isJson(req.headers['content-type']) ? parseJsonBody(chunks) : undefined);
-    });
-  });
+  return readCappedBody(req, maxBytes).then(
+    (body) => {
+      if (body === null) {
+        req.resume(); // drain the rest: the connection stays usable for the answer
+        return tooLarge();
+      }
+      return isJson(req.headers['content-type']) ? parseJsonBody(body) : undefined;
+    },
+    () => badRequest('The request could not be read.'),
+  );
 }
 
-function parseJsonBody(chunks: Buffer[]): unknown {
-  const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+function parseJsonBody(body: Buffer): unknown {
+  const text = body.toString('utf8');
   if (text.length === 0) return undefined;
   const first = /\S/.exec(text)?.[0];
   if (first !== '{' && first !== '[') return badRequest('Request body is not valid JSON.');
