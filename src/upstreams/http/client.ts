@@ -6,7 +6,6 @@
  * *means* (Flowker 422 FLK-0502, PromptLayer 202, Polos' empty 500) is left to the adapters:
  * every response the client does not treat as a failure is handed back to them.
  */
-import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BulkheadPolicy,
@@ -22,6 +21,7 @@ import {
 import { Pool, errors as undiciErrors } from 'undici';
 import { GatewayError } from '../../domain/errors.js';
 import { providerName, type Provider } from '../../domain/ids.js';
+import { exchange } from './exchange.js';
 import { RetryBudget } from './retry-budget.js';
 
 /** Timeouts, limits and resilience settings: the same shape for every upstream (see config.ts). */
@@ -76,6 +76,16 @@ export interface AttemptSpan {
   end(outcome: string): void;
 }
 
+/**
+ * Whom an upstream call is made for (an operation, or a batched HTTP request): every attempt adds
+ * one, and the operation's log line and span report the total. Passed down explicitly rather than
+ * found through AsyncLocalStorage, whose promise hooks cost every promise in the process (≈ a fifth
+ * of a 10-call operation's CPU on Node 20: docs/benchmarks.md).
+ */
+export interface CallTally {
+  upstreamCalls: number;
+}
+
 export interface RequestOptions {
   readonly method?: 'GET' | 'POST';
   /** Path below the base URL's prefix, starting with `/`. */
@@ -92,6 +102,8 @@ export interface RequestOptions {
    * empty 500 for an unknown id): returned as they are, not retried, not counted by the breaker.
    */
   readonly handles?: (status: number, body: string) => boolean;
+  /** Counts this call's attempts; none for the gateway's own calls (polls, pushes). */
+  readonly tally?: CallTally | undefined;
 }
 
 export interface UpstreamResponse {
@@ -130,6 +142,8 @@ export class UpstreamHttpClient {
   private readonly minAttemptMs: number;
   /** Credential values, scrubbed from bodies so that an upstream echoing them cannot leak them. */
   private readonly secrets: readonly string[];
+  /** `accept` and the credentials: the same object for every request that adds no header. */
+  private readonly baseHeaders: Readonly<Record<string, string>>;
 
   constructor(private readonly options: HttpClientOptions) {
     validateOptions(options);
@@ -138,6 +152,7 @@ export class UpstreamHttpClient {
     this.origin = base.origin;
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
     this.secrets = credentialValues(options.headers);
+    this.baseHeaders = Object.freeze({ accept: 'application/json', ...options.headers });
     this.minAttemptMs = Math.min(MIN_ATTEMPT_MS, options.deadlineMs / 2);
     this.pool = new Pool(base.origin, {
       connections: options.maxConnections,
@@ -247,36 +262,24 @@ export class UpstreamHttpClient {
     // withinDeadline() left at least minAttemptMs; timer drift must not shrink it to nothing.
     const remaining = Math.max(this.minAttemptMs, deadline - Date.now());
     let outcome = 'error';
-    // Not AbortSignal.timeout(): that timer cannot be cancelled, so every attempt would leave one
-    // behind that fires (and builds a DOMException) seconds after the answer. Same reason, cleared.
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-      Math.min(remaining, this.options.attemptTimeoutMs),
-    ).unref();
     try {
-      const response = await this.pool.request({
+      const response = await exchange(this.pool, {
         method,
         path: this.buildPath(request),
-        headers: {
-          accept: 'application/json',
-          ...this.options.headers,
-          ...request.headers,
-          ...span?.headers,
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
+        headers: this.headersFor(request, span),
         body: request.body === undefined ? null : JSON.stringify(request.body),
-        signal: timeout.signal,
+        timeoutMs: Math.min(remaining, this.options.attemptTimeoutMs),
+        maxBodyBytes: this.options.maxResponseBytes,
+        tooLarge: () => new GatewayError('UPSTREAM_BAD_RESPONSE', `${providerName(this.provider)} sent a response larger than ${this.options.maxResponseBytes} bytes.`, this.provider),
       });
-      outcome = String(response.statusCode);
-      const body = this.scrub(await readCapped(response.body, this.options.maxResponseBytes, this.provider));
-      return this.classify(response.statusCode, response.headers, body, request);
+      outcome = String(response.status);
+      return this.classify(response.status, response.headers, this.scrub(response.body), request);
     } catch (error) {
       if (error instanceof GatewayError || error instanceof RetryableFailure) throw error;
       outcome = transportOutcome(error);
       throw this.transportFailure(error);
     } finally {
-      clearTimeout(timer);
+      if (request.tally) request.tally.upstreamCalls++;
       this.options.observer?.onAttempt?.({
         provider: this.provider,
         endpoint: request.endpoint,
@@ -285,6 +288,17 @@ export class UpstreamHttpClient {
       });
       span?.end(outcome);
     }
+  }
+
+  /** The client's own headers, shared by every plain GET; a copy only when a request adds to them. */
+  private headersFor(request: RequestOptions, span: AttemptSpan | undefined): Readonly<Record<string, string>> {
+    if (request.headers === undefined && span === undefined && request.body === undefined) return this.baseHeaders;
+    return {
+      ...this.baseHeaders,
+      ...request.headers,
+      ...span?.headers,
+      ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+    };
   }
 
   private classify(
@@ -353,25 +367,6 @@ export class UpstreamHttpClient {
     const query = request.query ? `?${new URLSearchParams(request.query).toString()}` : '';
     return `${this.pathPrefix}${request.path}${query}`;
   }
-}
-
-/**
- * Reads a body, giving up (and closing the socket) as soon as it exceeds the cap. With 'data'
- * events rather than `for await`: a stream's async iterator costs several promises per call.
- */
-function readCapped(body: Readable, maxBytes: number, provider: Provider): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) return void chunks.push(chunk);
-      body.destroy();
-      reject(new GatewayError('UPSTREAM_BAD_RESPONSE', `${providerName(provider)} sent a response larger than ${maxBytes} bytes.`, provider));
-    });
-    body.once('error', reject);
-    body.once('end', () => resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8')));
-  });
 }
 
 /** Header values, and the token of `Bearer <token>`, long enough that scrubbing them cannot mangle a body. */
