@@ -10,6 +10,7 @@ import type { Execution } from '../domain/execution.js';
 import { GatewayError } from '../domain/errors.js';
 import { formatGlobalId, type ExecutionRef, type Provider } from '../domain/ids.js';
 import { supported, type ExecutionAdapter, type StartRequest, type StartResult } from '../upstreams/adapter.js';
+import type { CallTally } from '../upstreams/http/client.js';
 import type { IdempotentStarts } from './idempotency.js';
 import type { ExecutionReader } from './reader.js';
 
@@ -38,11 +39,11 @@ export class ExecutionCommands {
   }
 
   /** Requests cancellation, then reads the execution again so the caller sees its new state. */
-  async cancel(ref: ExecutionRef): Promise<Execution> {
+  async cancel(ref: ExecutionRef, tally?: CallTally): Promise<Execution> {
     const adapter = this.reader.adapter(ref.provider);
     supported(adapter, 'cancel');
-    await adapter.cancelExecution!(ref.upstreamId);
-    const execution = await this.reader.freshExecution(ref);
+    await adapter.cancelExecution!(ref.upstreamId, tally);
+    const execution = await this.reader.freshExecution(ref, tally);
     if (!execution) throw new GatewayError('NOT_FOUND', `Execution ${formatGlobalId(ref)} does not exist upstream.`, ref.provider);
     return execution;
   }

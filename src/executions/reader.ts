@@ -2,7 +2,8 @@
  * The one way the gateway reads executions, for queries and live pollers alike:
  * terminal cache first, then an upstream call shared by every caller that asks for the same
  * resource while it is in flight. Per-operation batching sits above this (DataLoader); the
- * retry/breaker/bulkhead machinery below it (the HTTP client).
+ * retry/breaker/bulkhead machinery below it (the HTTP client). A `tally` names whom a call is
+ * made for (an operation's log line counts them); a shared call counts for the caller that made it.
  */
 import type { Execution, ExecutionDetails } from '../domain/execution.js';
 import { isTerminal } from '../domain/execution.js';
@@ -10,6 +11,7 @@ import { GatewayError } from '../domain/errors.js';
 import type { ExecutionRef, Provider } from '../domain/ids.js';
 import { formatGlobalId } from '../domain/ids.js';
 import { supported, type ExecutionAdapter, type ListPage, type ListRequest } from '../upstreams/adapter.js';
+import type { CallTally } from '../upstreams/http/client.js';
 import type { TerminalCache } from './terminal-cache.js';
 
 export class ExecutionReader {
@@ -36,19 +38,19 @@ export class ExecutionReader {
    * The execution's current state, from the terminal cache when it is there (a terminal
    * execution never changes), else fetched; null when the upstream says it does not exist.
    */
-  async cachedExecution(ref: ExecutionRef): Promise<Execution | null> {
+  async cachedExecution(ref: ExecutionRef, tally?: CallTally): Promise<Execution | null> {
     const key = formatGlobalId(ref);
     const cached = await this.cache.get(key);
     if (cached) return cached;
-    return this.freshExecution(ref);
+    return this.freshExecution(ref, tally);
   }
 
   /** Always from the upstream (shared while in flight): for pollers that must see its latest state. */
-  freshExecution(ref: ExecutionRef): Promise<Execution | null> {
+  freshExecution(ref: ExecutionRef, tally?: CallTally): Promise<Execution | null> {
     const key = formatGlobalId(ref);
     const adapter = this.adapter(ref.provider);
     return this.shared(`execution ${key}`, async () => {
-      const execution = await adapter.fetchExecution(ref.upstreamId);
+      const execution = await adapter.fetchExecution(ref.upstreamId, tally);
       if (execution && isTerminal(execution)) await this.cache.set(key, execution);
       return execution;
     });
@@ -59,7 +61,7 @@ export class ExecutionReader {
    * for terminal executions (Flowker has no results before that), and the cached snapshot is
    * completed with them so the next reader pays nothing.
    */
-  async getDetails(execution: Execution): Promise<ExecutionDetails | null> {
+  async getDetails(execution: Execution, tally?: CallTally): Promise<ExecutionDetails | null> {
     if (execution.details) return execution.details;
     if (!isTerminal(execution)) return null;
     const key = formatGlobalId(execution);
@@ -67,7 +69,7 @@ export class ExecutionReader {
     if (cached?.details) return cached.details;
     const adapter = this.adapter(execution.provider);
     return this.shared(`details ${key}`, async () => {
-      const details = await adapter.fetchDetails(execution.upstreamId);
+      const details = await adapter.fetchDetails(execution.upstreamId, tally);
       if (details) await this.cache.set(key, { ...execution, details });
       return details;
     });
@@ -81,14 +83,14 @@ export class ExecutionReader {
   async listExecutions(provider: Provider, request: ListRequest): Promise<ListPage> {
     const adapter = this.adapter(provider);
     supported(adapter, request.status === null ? 'list' : 'listByStatus');
-    return this.complete(adapter, await adapter.listExecutions!(request));
+    return this.complete(adapter, await adapter.listExecutions!(request), request.tally);
   }
 
   /** The executions started under this one, where its provider knows of any (else none). */
-  async children(execution: Execution, scan: number): Promise<readonly Execution[]> {
+  async children(execution: Execution, scan: number, tally?: CallTally): Promise<readonly Execution[]> {
     const adapter = this.adapter(execution.provider);
     if (!adapter.capabilities.children) return [];
-    return (await this.complete(adapter, await adapter.listChildren!(execution.upstreamId, scan))).executions;
+    return (await this.complete(adapter, await adapter.listChildren!(execution.upstreamId, scan, tally), tally)).executions;
   }
 
   /** The configured adapter, or BAD_USER_INPUT naming the provider. */
@@ -102,9 +104,9 @@ export class ExecutionReader {
    * Where the upstream's list items are partial (Polos), each is completed by a read, concurrent,
    * shared and cached like any other. An execution deleted between the list and the read is left out.
    */
-  private async complete(adapter: ExecutionAdapter, page: ListPage): Promise<ListPage> {
+  private async complete(adapter: ExecutionAdapter, page: ListPage, tally: CallTally | undefined): Promise<ListPage> {
     if (!adapter.capabilities.partialListItems) return page;
-    const full = await Promise.all(page.executions.map((execution) => this.cachedExecution(execution)));
+    const full = await Promise.all(page.executions.map((execution) => this.cachedExecution(execution, tally)));
     return { ...page, executions: full.filter((execution) => execution !== null) };
   }
 

@@ -8,6 +8,7 @@ import DataLoader from 'dataloader';
 import type { Execution, ExecutionDetails } from '../domain/execution.js';
 import { formatGlobalId, parseGlobalId, type ExecutionRef } from '../domain/ids.js';
 import type { ExecutionReader } from '../executions/reader.js';
+import type { CallTally } from '../upstreams/http/client.js';
 
 export interface Loaders {
   /** Keyed by the normalized global id; the value is null when the upstream has no such execution. */
@@ -28,8 +29,8 @@ const settleEach = <K, V>(keys: readonly K[], load: (key: K) => Promise<V>): Pro
  * DataLoaders are made on first use: most subscription events need none (a context per
  * subscription, 10,000 of them, would otherwise hold 20,000 idle loaders).
  */
-export function createLoaders(reader: ExecutionReader, { memoize = true }: { memoize?: boolean } = {}): Loaders {
-  return new OperationLoaders(reader, memoize);
+export function createLoaders(reader: ExecutionReader, { memoize = true, tally }: { memoize?: boolean; tally?: CallTally } = {}): Loaders {
+  return new OperationLoaders(reader, memoize, tally);
 }
 
 class OperationLoaders implements Loaders {
@@ -39,15 +40,17 @@ class OperationLoaders implements Loaders {
   constructor(
     private readonly reader: ExecutionReader,
     private readonly memoize: boolean,
+    /** The operation's: every upstream call its lookups make counts there. */
+    private readonly tally: CallTally | undefined,
   ) {}
 
   get execution(): DataLoader<string, Execution | null> {
-    return (this.executionLoader ??= new DataLoader((ids) => settleEach(ids, (id) => this.reader.cachedExecution(parseGlobalId(id))), { cache: this.memoize }));
+    return (this.executionLoader ??= new DataLoader((ids) => settleEach(ids, (id) => this.reader.cachedExecution(parseGlobalId(id), this.tally)), { cache: this.memoize }));
   }
 
   get details(): DataLoader<Execution, ExecutionDetails | null, string> {
     return (this.detailsLoader ??= new DataLoader<Execution, ExecutionDetails | null, string>(
-      (executions) => settleEach(executions, (snapshot) => this.reader.getDetails(snapshot)),
+      (executions) => settleEach(executions, (snapshot) => this.reader.getDetails(snapshot, this.tally)),
       { cacheKeyFn: formatGlobalId, cache: this.memoize },
     ));
   }

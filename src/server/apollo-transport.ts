@@ -20,7 +20,6 @@ import { parse, type DocumentNode, type FormattedExecutionResult, GraphQLError }
 import { LRUCache } from 'lru-cache';
 import type { GatewayContext } from '../graphql/context.js';
 import type { Pipeline, Prepared } from './pipeline/index.js';
-import { requestContext } from './request-context.js';
 
 export interface ApolloTransport {
   readonly plugin: ApolloServerPlugin<GatewayContext>;
@@ -43,9 +42,9 @@ export function apolloTransport(pipeline: Pipeline): ApolloTransport {
   // requests for one text share an entry. Small: an entry is needed only between two hooks.
   const documents = new LRUCache<string, DocumentNode>({ max: 1_000 });
   const plugin: ApolloServerPlugin<GatewayContext> = {
-    requestDidStart: async ({ request }) => {
+    requestDidStart: async ({ request, contextValue }) => {
       const headers = request.http?.headers;
-      const operation = pipeline.begin({ transport: 'http', request: { ...request, documentId: documentIdOf(request) }, headers: (name) => headers?.get(name), ...facts() });
+      const operation = pipeline.begin({ transport: 'http', request: { ...request, documentId: documentIdOf(request) }, headers: (name) => headers?.get(name), facts: contextValue.facts });
       const resolved = await operation.resolveDocument();
       request.query = typeof resolved === 'string' ? resolved : PLACEHOLDER_TEXT;
       if (request.extensions?.persistedQuery !== undefined) request.extensions = withoutPersistedQuery(request.extensions);
@@ -84,11 +83,6 @@ const withoutPersistedQuery = ({ persistedQuery: _resolved, ...rest }: Record<st
 /** GraphQL over HTTP's `documentId` (POST body, GET search), which Apollo's request does not carry. */
 const documentIdOf = ({ http }: GraphQLRequest): unknown =>
   http?.method === 'GET' ? (new URLSearchParams(http.search).get('documentId') ?? undefined) : (http?.body as { documentId?: unknown } | undefined)?.documentId;
-
-const facts = () => {
-  const store = requestContext.getStore();
-  return store ? { facts: store } : {};
-};
 
 const response = (status: number, singleResult: FormattedExecutionResult): GraphQLResponse => ({
   http: { status, headers: new HeaderMap() },

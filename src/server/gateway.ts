@@ -19,14 +19,13 @@ import { ExecutionCommands } from '../executions/commands.js';
 import { IdempotentStarts } from '../executions/idempotency.js';
 import { ExecutionReader } from '../executions/reader.js';
 import type { Resolvers } from '../generated/graphql.js';
-import type { GatewayContext } from '../graphql/context.js';
+import type { GatewayContext, RequestFacts } from '../graphql/context.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
 import { createPush } from '../live/push-channels.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startTracing } from '../tracing/index.js';
-import type { HttpObserver } from '../upstreams/http/client.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
 import { startCoordination, type RedisStatus } from './coordination.js';
@@ -38,7 +37,6 @@ import { createPipeline, type ExecutorFactory, type ExecutorName, type PipelineP
 import { logLinePlugin } from './pipeline/plugins/log-line.js';
 import { metricsPlugin } from './pipeline/plugins/metrics.js';
 import { loadPersistedDocuments, persistedDocumentsPlugin } from './pipeline/plugins/persisted-documents.js';
-import { countUpstreamCall } from './request-context.js';
 import { createSseTransport } from './sse.js';
 import { mountUi } from './ui.js';
 import { attachWebSocketServer, type WebSocketHandle } from './websocket.js';
@@ -95,8 +93,7 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
   const coordination = await startCoordination(config, { logger, cacheObserver: metrics.cache });
   opened.add('redis coordination', () => coordination.close());
   metrics.observeRedis(() => coordination.redis);
-  const httpObserver = withCallCounting(metrics.http);
-  const adapters = createAdapters(config.upstreams, config.http, tracing?.traceHttp(httpObserver) ?? httpObserver, streams);
+  const adapters = createAdapters(config.upstreams, config.http, tracing?.traceHttp(metrics.http) ?? metrics.http, streams);
   const reader = new ExecutionReader(adapters, coordination.terminalCache);
   opened.add('upstream connection pools', () => reader.close());
   const push = createPush(config, { reader, callbackStore: coordination.callbackStore, observer: metrics.live, logger, pushed: (ref) => live.pushed(ref) });
@@ -113,11 +110,12 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     push: push.channels,
   });
   opened.add('live executions', () => live.close()); // gives up its leases: other replicas take over at once
-  const contextFor = (memoize: boolean): GatewayContext => ({
-    loaders: createLoaders(reader, { memoize }),
+  const contextFor = (memoize: boolean, facts: RequestFacts): GatewayContext => ({
+    loaders: createLoaders(reader, { memoize, tally: facts }),
     reader,
     commands,
     live,
+    facts,
   });
   const keyCheck = createKeyCheck(config.gatewayApiKeys);
 
@@ -136,7 +134,7 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
   const attachWebSocket = () => attachWebSocketServer(httpServer, {
     schema,
     pipeline,
-    context: () => contextFor(false),
+    context: (facts) => contextFor(false, facts),
     connectionInitWaitTimeoutMs: config.ws.connectionInitTimeoutMs,
     keyCheck,
     maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
@@ -145,7 +143,7 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
   const sse = createSseTransport({
     schema,
     pipeline,
-    context: () => contextFor(false),
+    context: (facts) => contextFor(false, facts),
     keyCheck,
     logger,
     corsOrigins: config.corsOrigins,
@@ -182,7 +180,7 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
   let stopping = false;
   const app = createHttpApp({
     apollo,
-    context: () => contextFor(true),
+    context: (facts) => contextFor(true, facts),
     keyCheck,
     corsOrigins: config.corsOrigins,
     maxBodyBytes: config.limits.maxBodyBytes,
@@ -231,12 +229,3 @@ function listenFailure(error: unknown, config: Config): StartupError | null {
   };
   return new StartupError(`Cannot listen on ${where}: ${(code && why[code]) ?? (error as Error).message}.`, { cause: error });
 }
-
-/** Adds per-operation upstream call counting (for the operation log line) to the metrics observer. */
-const withCallCounting = (observer: HttpObserver): HttpObserver => ({
-  ...observer,
-  onAttempt: (event) => {
-    countUpstreamCall();
-    observer.onAttempt?.(event);
-  },
-});

@@ -11,17 +11,18 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import express from 'express';
 import type { GraphQLError } from 'graphql';
-import type { GatewayContext } from '../graphql/context.js';
+import type { GatewayContext, RequestFacts } from '../graphql/context.js';
 import { MISSING_KEY, type KeyCheck } from './auth.js';
 import { readCappedBody } from './body.js';
 import type { NodeHandler } from './callbacks.js';
 import { limitExceeded } from './limits.js';
 import type { Metrics } from './metrics.js';
-import { requestContext, requestIdFor } from './request-context.js';
+import { requestIdFor } from './request-context.js';
 
 export interface HttpAppOptions {
   readonly apollo: ApolloServer<GatewayContext>;
-  readonly context: () => GatewayContext;
+  /** The operations' context, for the request they came in (a batch shares one). */
+  readonly context: (facts: RequestFacts) => GatewayContext;
   readonly keyCheck: KeyCheck;
   readonly corsOrigins: readonly string[];
   readonly maxBodyBytes: number;
@@ -71,8 +72,7 @@ export const pathOf = (url: string | undefined): string => splitUrl(url).path;
 /** `/graphql` on raw node:http: nothing here allocates more than the request needs. */
 function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const allowOrigin = corsFor(options.corsOrigins);
-  const context = async () => options.context();
-  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const serve = async (req: IncomingMessage, res: ServerResponse, facts: RequestFacts): Promise<void> => {
     if (allowOrigin && !(await passes(allowOrigin, req, res))) return; // a preflight, answered
     if (!options.keyCheck(req.headers.authorization)) {
       res.setHeader('www-authenticate', MISSING_KEY.headers['www-authenticate']);
@@ -88,7 +88,7 @@ function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: Se
     }
     const response = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search: splitUrl(req.url).search, body },
-      context,
+      context: async () => options.context(facts),
     });
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -103,13 +103,10 @@ function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: Se
   return (req, res) => {
     const requestId = requestIdFor(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
-    // A request id per request (the client's, if sane), carried through every await by AsyncLocalStorage.
-    return requestContext.run({ requestId, upstreamCalls: 0 }, () =>
-      serve(req, res).catch(() => {
-        if (!res.headersSent) sendErrors(res, 500, [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
-        else res.destroy();
-      }),
-    );
+    return serve(req, res, { requestId, upstreamCalls: 0 }).catch(() => {
+      if (!res.headersSent) sendErrors(res, 500, [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      else res.destroy();
+    });
   };
 }
 

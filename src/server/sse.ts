@@ -24,7 +24,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { createHandler, TOKEN_HEADER_KEY, TOKEN_QUERY_KEY, type Request, type Response } from 'graphql-sse';
-import type { GatewayContext } from '../graphql/context.js';
+import type { GatewayContext, RequestFacts as GatewayRequestFacts } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { MISSING_KEY, type KeyCheck } from './auth.js';
 import { BodyRefusal, corsFor, passes, pathOf, readBody, sendErrors } from './http-app.js';
@@ -37,7 +37,7 @@ const SSE_PATH = '/graphql/stream';
 export interface SseOptions {
   readonly schema: GraphQLSchema;
   readonly pipeline: Pipeline;
-  readonly context: () => GatewayContext;
+  readonly context: (facts: GatewayRequestFacts) => GatewayContext;
   readonly keyCheck: KeyCheck;
   readonly logger: Logger;
   readonly corsOrigins: readonly string[];
@@ -122,7 +122,7 @@ export function createSseTransport(options: SseOptions): SseTransport {
       }
       const prepared = await operation.prepare();
       if (!prepared.ok) return refusal(prepared.errors);
-      const args: ExecutionArgs = { schema, document: prepared.document, operationName: params.operationName ?? null, variableValues: operation.variables, contextValue: options.context() };
+      const args: ExecutionArgs = { schema, document: prepared.document, operationName: params.operationName ?? null, variableValues: operation.variables, contextValue: options.context(operation.facts) };
       operations.set(args, operation);
       return args as ExecutionArgs & { contextValue: undefined };
     },

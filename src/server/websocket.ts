@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { GatewayContext } from '../graphql/context.js';
+import type { GatewayContext, RequestFacts } from '../graphql/context.js';
 import type { KeyCheck } from './auth.js';
 import { limitExceeded } from './limits.js';
 import type { Operation, Pipeline } from './pipeline/index.js';
@@ -17,7 +17,7 @@ import type { Operation, Pipeline } from './pipeline/index.js';
 export interface WebSocketOptions {
   readonly schema: GraphQLSchema;
   readonly pipeline: Pipeline;
-  readonly context: () => GatewayContext;
+  readonly context: (facts: RequestFacts) => GatewayContext;
   readonly connectionInitWaitTimeoutMs: number;
   readonly keyCheck: KeyCheck;
   readonly maxSubscriptionsPerSocket: number;
@@ -57,7 +57,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         }
         const prepared = await operation.prepare();
         if (!prepared.ok) return prepared.errors;
-        const args: ExecutionArgs = { schema, document: prepared.document, operationName: payload.operationName ?? null, variableValues: operation.variables, contextValue: options.context() };
+        const args: ExecutionArgs = { schema, document: prepared.document, operationName: payload.operationName ?? null, variableValues: operation.variables, contextValue: options.context(operation.facts) };
         operations.set(args, operation);
         return args;
       },

@@ -9,7 +9,7 @@ import type { Execution, ExecutionDetails, JsonValue } from '../domain/execution
 import { GatewayError } from '../domain/errors.js';
 import { providerName, type Provider } from '../domain/ids.js';
 import type { ExecutionStatus } from '../domain/status.js';
-import type { UpstreamHttpClient } from './http/client.js';
+import type { CallTally, UpstreamHttpClient } from './http/client.js';
 
 export interface StartRequest {
   readonly workflowId: string;
@@ -17,6 +17,7 @@ export interface StartRequest {
   readonly idempotencyKey: string | null;
   /** Where the upstream should report the run's end, when it can (PromptLayer `callback_url`). */
   readonly callbackUrl?: string | undefined;
+  readonly tally?: CallTally | undefined;
 }
 
 export interface StartResult {
@@ -33,6 +34,7 @@ export interface ListRequest {
   readonly first: number;
   /** The upstream's own position (Flowker cursor, Polos offset) from the previous page. */
   readonly after: string | null;
+  readonly tally?: CallTally | undefined;
 }
 
 export interface ListPage {
@@ -120,19 +122,19 @@ export interface ExecutionAdapter {
   /** The upstream's event stream, when it has one and streams are enabled (Polos, POLOS_MAX_STREAMS > 0). */
   readonly events?: EventStreamSource | undefined;
   /** The execution's current state, or null when the upstream says it does not exist. */
-  fetchExecution(upstreamId: string): Promise<Execution | null>;
+  fetchExecution(upstreamId: string, tally?: CallTally): Promise<Execution | null>;
   /**
    * Steps and output of an execution whose snapshot came without them (Flowker `/results`).
    * Null when they are not available (yet): not found, or not terminal.
    */
-  fetchDetails(upstreamId: string): Promise<ExecutionDetails | null>;
+  fetchDetails(upstreamId: string, tally?: CallTally): Promise<ExecutionDetails | null>;
   startExecution(request: StartRequest): Promise<StartResult>;
   /** With `capabilities.cancel`. Asks for cancellation; the caller re-reads the execution for its new state. */
-  cancelExecution?(upstreamId: string): Promise<void>;
+  cancelExecution?(upstreamId: string, tally?: CallTally): Promise<void>;
   /** With `capabilities.list`. */
   listExecutions?(request: ListRequest): Promise<ListPage>;
   /** With `capabilities.children`: executions started under this one, among the `scan` most recent. */
-  listChildren?(upstreamId: string, scan: number): Promise<ListPage>;
+  listChildren?(upstreamId: string, scan: number, tally?: CallTally): Promise<ListPage>;
   /** Circuit state of the adapter's upstream, for health and metrics. */
   readonly circuitState: 'closed' | 'open' | 'half_open';
   close(): Promise<void>;
@@ -163,12 +165,12 @@ export abstract class HttpExecutionAdapter implements ExecutionAdapter {
     return this.http.circuitState;
   }
 
-  abstract fetchExecution(upstreamId: string): Promise<Execution | null>;
+  abstract fetchExecution(upstreamId: string, tally?: CallTally): Promise<Execution | null>;
   abstract startExecution(request: StartRequest): Promise<StartResult>;
 
   /** For upstreams whose one execution body already holds steps/nodes and output. */
-  async fetchDetails(upstreamId: string): Promise<ExecutionDetails | null> {
-    return (await this.fetchExecution(upstreamId))?.details ?? null;
+  async fetchDetails(upstreamId: string, tally?: CallTally): Promise<ExecutionDetails | null> {
+    return (await this.fetchExecution(upstreamId, tally))?.details ?? null;
   }
 
   close(): Promise<void> {

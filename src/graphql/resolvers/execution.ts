@@ -29,7 +29,7 @@ export const executionResolvers: ExecutionResolvers = {
   root: (execution, _args, context) => related(execution, execution.rootId, context),
   children: async (execution, { scan }, context) => {
     if (scan < 1 || scan > MAX_CHILDREN_SCAN) throw new GatewayError('BAD_USER_INPUT', `scan must be between 1 and ${MAX_CHILDREN_SCAN}.`);
-    return context.reader.children(execution, scan);
+    return context.reader.children(execution, scan, context.facts);
   },
 };
 

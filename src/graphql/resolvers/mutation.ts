@@ -9,8 +9,9 @@ export const mutationResolvers: MutationResolvers = {
       workflowId: input.workflowId,
       input: (input.input ?? null) as JsonValue | null,
       idempotencyKey: input.idempotencyKey ?? null,
+      tally: context.facts,
     });
     return { execution: result.execution, idempotencyKey: result.idempotencyKey, replayed: result.replayed };
   },
-  cancelExecution: async (_root, { id }, context) => ({ execution: await context.commands.cancel(parseGlobalId(id)) }),
+  cancelExecution: async (_root, { id }, context) => ({ execution: await context.commands.cancel(parseGlobalId(id), context.facts) }),
 };

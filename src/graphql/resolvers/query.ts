@@ -17,7 +17,7 @@ export const queryResolvers: QueryResolvers = {
     const upstream = fromProviderEnum(provider);
     return listConnection(
       { provider: upstream, workflowId: workflowId ?? null, status: status ?? null, first, after: after ?? null },
-      (request) => context.reader.listExecutions(upstream, request),
+      (request) => context.reader.listExecutions(upstream, { ...request, tally: context.facts }),
     );
   },
 };

@@ -52,7 +52,7 @@ import {
   type OperationTypeNode,
 } from 'graphql';
 import type { OperationLimits } from '../limits.js';
-import { requestContext, type RequestFacts } from '../request-context.js';
+import type { RequestFacts } from '../../graphql/context.js';
 import { createCostCheck, type CostCheck } from './cost.js';
 import { createExecutor, type Executor, type ExecutorFactory, type ExecutorName } from './execute.js';
 import { maskError, type Failure } from './mask.js';
@@ -260,13 +260,13 @@ export class Operation {
     };
     try {
       if (this.operationType !== 'subscription') {
-        const result = this.deliver(await this.inRequestContext(() => this.phases.executor.execute(args)));
+        const result = this.deliver(await this.aroundPlugins(() => this.phases.executor.execute(args)));
         this.end();
         return result;
       }
-      // Not in the request context: the poller a subscription starts is shared by every subscriber
-      // of that execution, and its upstream calls belong to none of them. In the plugins' context
-      // (a tracer's span), which a subscriber's pushes belong to.
+      // In the plugins' context (a tracer's span), which a subscriber's pushes belong to. The poller
+      // a subscription starts is shared by every subscriber of that execution: it reads without a
+      // tally, so its upstream calls are counted for none of them.
       const stream = await this.aroundPlugins(() => this.phases.executor.subscribe(args));
       if (!isAsyncIterable(stream)) {
         const result = this.deliver(stream);
@@ -315,11 +315,6 @@ export class Operation {
       if (error instanceof GraphQLError) return null;
       throw error;
     }
-  }
-
-  private inRequestContext<T>(run: () => T): T {
-    const inPlugins = () => this.aroundPlugins(run);
-    return requestContext.getStore() === this.facts ? inPlugins() : requestContext.run(this.facts, inPlugins);
   }
 
   private aroundPlugins<T>(run: () => T, index = 0): T {

@@ -8,7 +8,7 @@ import type { Execution, ExecutionDetails } from '../../domain/execution.js';
 import { normalizeUpstreamId } from '../../domain/ids.js';
 import type { ExecutionStatus } from '../../domain/status.js';
 import { HttpExecutionAdapter, capabilities, type ListPage, type ListRequest, type StartRequest, type StartResult } from '../adapter.js';
-import type { UpstreamResponse } from '../http/client.js';
+import type { CallTally, UpstreamResponse } from '../http/client.js';
 import { createEdge } from '../http/edge.js';
 import { tryParseJson } from '../http/json.js';
 import { toDetails, fromFlowkerStatus } from './mapping.js';
@@ -26,19 +26,19 @@ export class FlowkerAdapter extends HttpExecutionAdapter {
   readonly provider = edge.provider;
   readonly capabilities = FlowkerAdapter.capabilities;
 
-  async fetchExecution(upstreamId: string): Promise<Execution | null> {
-    const response = await this.http.request({ path: `/v1/executions/${upstreamId}`, endpoint: 'execution' });
+  async fetchExecution(upstreamId: string, tally?: CallTally): Promise<Execution | null> {
+    const response = await this.http.request({ path: `/v1/executions/${upstreamId}`, endpoint: 'execution', tally });
     if (response.status === 404) return null;
     return fromFlowkerStatus(upstreamId, edge.read(response, [200], FlowkerExecutionStatusBody, 'status'));
   }
 
-  override async fetchDetails(upstreamId: string): Promise<ExecutionDetails | null> {
-    const response = await this.http.request({ path: `/v1/executions/${upstreamId}/results`, endpoint: 'results' });
+  override async fetchDetails(upstreamId: string, tally?: CallTally): Promise<ExecutionDetails | null> {
+    const response = await this.http.request({ path: `/v1/executions/${upstreamId}/results`, endpoint: 'results', tally });
     if (response.status === 404 || isStillRunning(response)) return null;
     return toDetails(edge.read(response, [200], FlowkerResultsBody, 'results'));
   }
 
-  async startExecution({ workflowId, input, idempotencyKey }: StartRequest): Promise<StartResult> {
+  async startExecution({ workflowId, input, idempotencyKey, tally }: StartRequest): Promise<StartResult> {
     const body = { inputData: edge.objectInput(input) };
     if (Buffer.byteLength(JSON.stringify(body)) > MAX_START_BODY_BYTES) throw edge.error('BAD_USER_INPUT', 'Flowker input must be at most 1 MB as JSON.');
     const key = idempotencyKey ?? randomUUID();
@@ -48,6 +48,7 @@ export class FlowkerAdapter extends HttpExecutionAdapter {
       headers: { 'idempotency-key': key },
       body,
       endpoint: 'start',
+      tally,
       // The key makes a repeated start return the same execution: the one start that is safe to retry.
       idempotent: true,
     });
@@ -56,7 +57,7 @@ export class FlowkerAdapter extends HttpExecutionAdapter {
     return { execution, idempotencyKey: key, replayed: response.status === 200 };
   }
 
-  async listExecutions({ workflowId, status, first, after }: ListRequest): Promise<ListPage> {
+  async listExecutions({ workflowId, status, first, after, tally }: ListRequest): Promise<ListPage> {
     const statusFilter = status === null ? undefined : LIST_STATUS[status];
     if (status !== null && statusFilter === undefined) return { executions: [], next: null };
     const query: Record<string, string> = { limit: String(first) };
@@ -64,7 +65,7 @@ export class FlowkerAdapter extends HttpExecutionAdapter {
     if (statusFilter) query.status = statusFilter;
     // The cursor carries its own sort: sending sortBy/sortOrder with it is a 400 (FLK-0304).
     if (after !== null) query.cursor = after;
-    const response = await this.http.request({ path: '/v1/executions', query, endpoint: 'list' });
+    const response = await this.http.request({ path: '/v1/executions', query, endpoint: 'list', tally });
     const page = edge.accepted(response, [200], FlowkerListBody, 'list');
     const executions = page.items.map((item) => fromFlowkerStatus(edge.upstreamId(item.executionId), item));
     return { executions, next: page.hasMore !== false && page.nextCursor ? page.nextCursor : null };

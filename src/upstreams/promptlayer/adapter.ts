@@ -5,6 +5,7 @@
  */
 import type { Execution } from '../../domain/execution.js';
 import { HttpExecutionAdapter, capabilities, type StartRequest, type StartResult } from '../adapter.js';
+import type { CallTally } from '../http/client.js';
 import { createEdge } from '../http/edge.js';
 import { fromPromptLayerResults, startedExecution } from './mapping.js';
 import { PromptLayerCallbackBody, PromptLayerResultsBody, PromptLayerRunBody } from './wire.js';
@@ -17,12 +18,13 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
   readonly provider = edge.provider;
   readonly capabilities = PromptLayerAdapter.capabilities;
 
-  async fetchExecution(upstreamId: string): Promise<Execution | null> {
+  async fetchExecution(upstreamId: string, tally?: CallTally): Promise<Execution | null> {
     const response = await this.http.request({
       path: '/workflow-version-execution-results',
       // Without return_all_outputs the body is a bare output value that says nothing of progress.
       query: { workflow_version_execution_id: upstreamId, return_all_outputs: 'true' },
       endpoint: 'results',
+      tally,
     });
     if (response.status === 404) return null;
     if (response.status === 204 || (response.status === 202 && response.body.trim() === '')) {
@@ -32,12 +34,13 @@ export class PromptLayerAdapter extends HttpExecutionAdapter {
   }
 
   /** Not retried: PromptLayer has no idempotency key, so a retried run could run twice (the gateway's idempotency keys: src/executions/idempotency.ts). */
-  async startExecution({ workflowId, input, callbackUrl }: StartRequest): Promise<StartResult> {
+  async startExecution({ workflowId, input, callbackUrl, tally }: StartRequest): Promise<StartResult> {
     const response = await this.http.request({
       method: 'POST',
       path: `/workflows/${encodeURIComponent(workflowId)}/run`,
       body: { input_variables: edge.objectInput(input), return_all_outputs: true, ...(callbackUrl ? { callback_url: callbackUrl } : {}) },
       endpoint: 'run',
+      tally,
     });
     const run = edge.accepted(response, [200, 201, 202], PromptLayerRunBody, 'run');
     return { execution: startedExecution(edge.upstreamId(run.workflow_version_execution_id)), idempotencyKey: null, replayed: false };
