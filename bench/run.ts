@@ -17,6 +17,7 @@
  *   BENCH_ONLY=W1,W2,...  workloads to run (W1,W1c1,W2,W3,W4,W5,growth,client)
  *   BENCH_TARGETS=gateway,naive,proxy,direct
  *   BENCH_CONNECTIONS=50  autocannon connections (and direct client loops)
+ *   BENCH_CLIENT_CONCURRENCY=10  calls in flight in the client micro-benchmark
  *   UPSTREAM_MAX_CONNECTIONS=256  upstream sockets per upstream for gateway, proxy and direct (see workloads.ts)
  *   BENCH_LATENCY_MS=20   W3's fixed upstream latency
  *   BENCH_LABEL=latest    names the docs section (e.g. before / after)
@@ -57,6 +58,7 @@ import {
   type Workload,
 } from './workloads.js';
 
+const CLIENT_CONCURRENCY = Number(env.BENCH_CLIENT_CONCURRENCY ?? 10);
 const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
 
 interface Soak {
@@ -160,12 +162,12 @@ interface ClientCall {
 
 /** One upstream call through the gateway's client (bench/client-call.ts): warm-up, then the median of 3 runs. */
 async function measureClientCall(urls: Record<Provider, string>, upstreams: Child<{ urls: Record<Provider, string> }>): Promise<ClientCall> {
-  process.stdout.write('client: one upstream call through the client (request, parse, validate, map), Polos, 10 at a time\n');
+  process.stdout.write(`client: one upstream call through the client (request, parse, validate, map), Polos, ${CLIENT_CONCURRENCY} at a time\n`);
   await upstreams.call('configure', { latencyMs: 0 });
   const root = env.BENCH_GATEWAY_ROOT;
   const child = await startChild('client-call.ts', { env: targetEnv(urls), ...(root ? { root } : {}) });
   try {
-    const args = { provider: 'polos', calls: 5_000, concurrency: 10 };
+    const args = { provider: 'polos', calls: 5_000, concurrency: CLIENT_CONCURRENCY };
     await child.call('run', args);
     const runs: Omit<ClientCall, 'provider'>[] = [];
     for (let i = 0; i < 3; i++) runs.push(await child.call('run', args));
@@ -281,7 +283,7 @@ function report(
   if (rss.gatewayRssEnd !== null) lines.push(`Gateway RSS: ${fmt(rss.gatewayRssStart)} MiB after start, ${fmt(rss.gatewayRssEnd)} MiB during the last gateway row.`, '');
   if (clientCall) {
     lines.push(
-      `One upstream call through the gateway's client (${clientCall.provider}, bench/client-call.ts): ${fmt(clientCall.cpuUsPerCall, 0)} µs of CPU per call, ${fmt(clientCall.callsPerSecond, 0)} calls/s at 10 in flight.`,
+      `One upstream call through the gateway's client (${clientCall.provider}, bench/client-call.ts): ${fmt(clientCall.cpuUsPerCall, 0)} µs of CPU per call, ${fmt(clientCall.callsPerSecond, 0)} calls/s at ${CLIENT_CONCURRENCY} in flight.`,
       '',
     );
   }
