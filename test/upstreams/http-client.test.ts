@@ -245,11 +245,12 @@ describe('UpstreamHttpClient: failures', () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it('a full bulkhead rejects at once with UPSTREAM_UNAVAILABLE', async () => {
+  it('a full bulkhead rejects at once with UPSTREAM_UNAVAILABLE, naming the limits that were full', async () => {
     const server = await startServer(() => ({ ...answer(200), delayMs: 150 }));
     const http = client(server.origin, { maxConnections: 1, maxQueued: 0 });
     const first = http.request(GET);
-    await rejection(http.request(GET), 'UPSTREAM_UNAVAILABLE');
+    const shed = await rejection(http.request(GET), 'UPSTREAM_UNAVAILABLE');
+    expect(shed.message).toContain('1 in flight (UPSTREAM_MAX_CONNECTIONS) and 0 queued (UPSTREAM_MAX_QUEUED)');
     await expect(first).resolves.toMatchObject({ status: 200 });
   });
 });

@@ -347,7 +347,14 @@ export class UpstreamHttpClient {
       return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} is failing; the gateway is not calling it for now (circuit open).`, this.provider, { notSent: true });
     }
     if (isBulkheadRejectedError(error)) {
-      return new GatewayError('UPSTREAM_UNAVAILABLE', `Too many requests to ${name} are queued in the gateway.`, this.provider, { notSent: true });
+      // Load shed by the gateway itself: say which limits were full, so that an operator knows what to raise.
+      const { maxConnections, maxQueued } = this.options;
+      return new GatewayError(
+        'UPSTREAM_UNAVAILABLE',
+        `Too many requests to ${name} are waiting in the gateway: ${maxConnections} in flight (UPSTREAM_MAX_CONNECTIONS) and ${maxQueued} queued (UPSTREAM_MAX_QUEUED). Try again shortly.`,
+        this.provider,
+        { notSent: true },
+      );
     }
     return new GatewayError('UPSTREAM_UNAVAILABLE', `${name} call failed.`, this.provider, { cause: error });
   }
