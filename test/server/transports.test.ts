@@ -184,6 +184,22 @@ describe('an unexpected error', () => {
   });
 });
 
+describe('what an operation is charged for, on both transports', () => {
+  // Each operation's upstream calls travel with it (its context's tally), not through ambient state.
+  it('a query\'s log line counts the upstream calls it made, and only those', async () => {
+    const query = (name: string, n: number) => `query ${name} { a: execution(id: "polos:${uuid(n)}") { id } b: execution(id: "polos:${uuid(n + 1)}") { id } }`;
+    const [http, ws] = await Promise.all([postGraphQL(gateway.url, { query: query('ChargedHttp', 40) }), overWebSocket({ query: query('ChargedWs', 50) })]);
+    expect(http.json.errors).toBeUndefined();
+    expect(ws.next[0].errors).toBeUndefined();
+    await eventually(() => logLines.some((line) => line.operationName === 'ChargedWs'));
+    const charged = logLines.filter((line) => line.operationName?.startsWith('Charged')).map(({ operationName, transport, upstreamCalls }) => ({ operationName, transport, upstreamCalls }));
+    expect(charged.sort((x, y) => x.operationName.localeCompare(y.operationName))).toEqual([
+      { operationName: 'ChargedHttp', transport: 'http', upstreamCalls: 2 },
+      { operationName: 'ChargedWs', transport: 'ws', upstreamCalls: 2 },
+    ]);
+  });
+});
+
 describe('a pipeline plugin that resolves documents (the extension point for persisted documents)', () => {
   it('serves the stored text on both transports, with no query in the request', async () => {
     const http = await postGraphQL(gateway.url, { extensions: { documentId: 'doc-1' } });
