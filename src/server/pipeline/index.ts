@@ -40,7 +40,6 @@
  * outcome, errors, failures and events are known; its `around` runs execution and the end hooks
  * inside the span's context, so that upstream calls and the log line belong to it).
  */
-import { randomUUID } from 'node:crypto';
 import {
   getOperationAST,
   GraphQLError,
@@ -52,7 +51,7 @@ import {
   type OperationTypeNode,
 } from 'graphql';
 import type { OperationLimits } from '../limits.js';
-import { requestContext, type RequestFacts } from '../request-context.js';
+import { newRequestId, requestContext, type RequestFacts } from '../request-context.js';
 import { createCostCheck, type CostCheck } from './cost.js';
 import { createExecutor, type Executor, type ExecutorFactory, type ExecutorName } from './execute.js';
 import { maskError, type Failure } from './mask.js';
@@ -147,7 +146,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   return {
     executor: phases.executor,
     begin: ({ transport, request, facts, headers }) =>
-      new Operation(phases, transport, request, facts ?? { requestId: randomUUID(), upstreamCalls: 0 }, headers ?? noHeaders),
+      new Operation(phases, transport, request, facts ?? { requestId: newRequestId(), upstreamCalls: 0 }, headers ?? noHeaders),
   };
 }
 
