@@ -3,13 +3,13 @@
  * function that runs it, where graphql-js would walk the AST again on every request; a document
  * graphql-jit cannot compile runs on graphql-js, which is also the reference the differential
  * test (test/server/pipeline-executors.test.ts) holds graphql-jit to. Subscriptions run on
- * graphql-js: each event is one small execution, and the stream machinery is graphql-js's.
+ * graphql-js: each event is one small execution; the stream around them is ours (`subscribe`).
  */
 import {
   BREAK,
+  createSourceEventStream,
   execute as graphqlExecute,
   visit,
-  subscribe as graphqlSubscribe,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -29,7 +29,6 @@ export interface Executor {
 export type ExecutorFactory = (schema: GraphQLSchema) => Executor;
 
 export function createExecutor(schema: GraphQLSchema, name: ExecutorName): Executor {
-  const subscribe = (args: ExecutionArgs) => graphqlSubscribe(args) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
   if (name === 'graphql-js') return { name, execute: graphqlExecute, subscribe };
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
   const compile = (document: DocumentNode, operationName: string | null | undefined): CompiledQuery | null => {
@@ -51,6 +50,45 @@ export function createExecutor(schema: GraphQLSchema, name: ExecutorName): Execu
     },
     subscribe,
   };
+}
+
+/**
+ * graphql-js's `subscribe`: the resolver's source stream, each event executed (by graphql-js) with
+ * the event as root value. graphql-js wraps the source in seven closures and their contexts per
+ * subscription (mapAsyncIterator); SubscriptionResults is one object, which 10,000 subscriptions
+ * feel.
+ */
+export async function subscribe(args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> {
+  const source = await createSourceEventStream(args);
+  return Symbol.asyncIterator in source ? new SubscriptionResults(source[Symbol.asyncIterator](), args) : source;
+}
+
+class SubscriptionResults implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
+    const step = await this.source.next();
+    if (step.done) return { done: true, value: undefined };
+    try {
+      return { done: false, value: await graphqlExecute({ ...this.args, rootValue: step.value }) };
+    } catch (error) {
+      // As graphql-js: the source is closed (its own failure to close ignored) and the error thrown.
+      await this.source.return?.().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async return(): Promise<IteratorReturnResult<undefined>> {
+    await this.source.return?.();
+    return { done: true, value: undefined };
+  }
 }
 
 /** null: graphql-js runs it (graphql-jit answers errors, e.g. an unknown operation, as graphql-js words them differently). */
