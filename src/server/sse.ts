@@ -107,7 +107,7 @@ export function createSseTransport(options: SseOptions): SseTransport {
       const operation = pipeline.begin({
         transport: 'sse',
         request: { ...params, documentId: req.context.documentId },
-        headers: (name) => req.headers.get(name) ?? undefined,
+        headers: req.headers,
         facts: { requestId: req.context.requestId, upstreamCalls: 0 },
       });
       const token = isStreamOperation(req) ? tokenOf(req) : null;

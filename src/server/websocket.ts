@@ -23,7 +23,7 @@ import type { GatewayContext } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import type { KeyCheck } from './auth.js';
 import { limitExceeded } from './limits.js';
-import type { Operation, Pipeline } from './pipeline/index.js';
+import type { Operation, Pipeline, RequestHeaders } from './pipeline/index.js';
 
 export interface WebSocketOptions {
   readonly schema: GraphQLSchema;
@@ -45,7 +45,7 @@ export interface WebSocketHandle {
 }
 
 export function attachWebSocketServer(httpServer: Server, options: WebSocketOptions): WebSocketHandle {
-  const connections = new Connections(protocolServer(options), options.keepAliveMs, options.logger);
+  const connections = new Connections(protocolServer(options), options);
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
@@ -72,7 +72,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
 }
 
 /** graphql-ws's protocol, with the pipeline behind its hooks. */
-function protocolServer(options: WebSocketOptions): ProtocolServer<undefined> {
+function protocolServer(options: WebSocketOptions): ProtocolServer<Connection> {
   const { schema, pipeline, maxSubscriptionsPerSocket } = options;
   /** graphql-ws hands the arguments onSubscribe returned to execute/subscribe: that is how they find their operation. */
   const operations = new WeakMap<ExecutionArgs, Operation>();
@@ -83,14 +83,17 @@ function protocolServer(options: WebSocketOptions): ProtocolServer<undefined> {
     // The pipeline's results are formatted already; graphql-ws sends them as they are (see onNext).
     return operation.execute(args.contextValue) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>;
   };
-  return makeServer({
+  return makeServer<Record<string, unknown> | undefined, Connection>({
     schema,
-    connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
-    // false → graphql-ws closes the socket with 4403 Forbidden.
-    onConnect: (ctx) => options.keyCheck(ctx.connectionParams?.authorization),
+    // The Connection's own timer (graphql-ws's would stay in its closure for the socket's life).
+    connectionInitWaitTimeout: 0,
+    onConnect: (ctx) => {
+      ctx.extra.initialised(ctx.connectionParams);
+      // false → graphql-ws closes the socket with 4403 Forbidden.
+      return options.keyCheck(ctx.connectionParams?.authorization);
+    },
     onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-      const params = ctx.connectionParams;
-      const operation = pipeline.begin({ transport: 'ws', request: payload, headers: (name) => (typeof params?.[name] === 'string' ? params[name] : undefined) });
+      const operation = pipeline.begin({ transport: 'ws', request: payload, headers: ctx.extra.headers });
       // graphql-ws has registered this subscription already: more than the cap means one too many.
       if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
         return operation.refuse(limitExceeded('MAX_SUBSCRIPTIONS_PER_SOCKET', maxSubscriptionsPerSocket, 'This connection has as many subscriptions as it may hold'));
@@ -119,12 +122,27 @@ class GatewaySocket extends WebSocket {
   connection: Connection | undefined;
 }
 
-/** One socket as graphql-ws's protocol sees it (its `WebSocket` interface). */
+/** The connection_init payload stands for the request headers of the socket's operations (`traceparent`). */
+class InitPayloadHeaders implements RequestHeaders {
+  constructor(private readonly payload: Record<string, unknown>) {}
+
+  get(name: string): string | undefined {
+    const value = this.payload[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+}
+
+const noInitPayload = new InitPayloadHeaders({});
+
+/** One socket as graphql-ws's protocol sees it (its `WebSocket` interface), and graphql-ws's `ctx.extra`. */
 class Connection implements ProtocolSocket {
   /** graphql-ws's message handler; resolves once that message is done with (a subscription: at its end). */
   private handle: ((data: string) => Promise<void>) | undefined;
   /** Tells graphql-ws the socket closed (it returns the socket's subscriptions). */
   closed: ((code: number, reason: string) => Promise<void>) | undefined;
+  headers = noInitPayload;
+  /** Until connection_init: then dropped, so that no timer stays with the socket. */
+  private initTimer: NodeJS.Timeout | undefined;
   awaitingPong = false;
   /** Its keep-alive slot in Connections. */
   slot = 0;
@@ -132,7 +150,21 @@ class Connection implements ProtocolSocket {
   constructor(
     readonly socket: GatewaySocket,
     readonly connections: Connections,
-  ) {}
+    initTimeoutMs: number,
+  ) {
+    this.initTimer = setTimeout(() => this.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout'), initTimeoutMs);
+  }
+
+  /** connection_init arrived (graphql-ws's onConnect), with this payload. */
+  initialised(payload: Record<string, unknown> | undefined): void {
+    this.stopInitTimer();
+    if (payload) this.headers = new InitPayloadHeaders(payload);
+  }
+
+  stopInitTimer(): void {
+    clearTimeout(this.initTimer);
+    this.initTimer = undefined;
+  }
 
   get protocol(): string {
     return this.socket.protocol;
@@ -186,20 +218,24 @@ class Connections {
   private currentSlot = 0;
   private readonly timer: NodeJS.Timeout;
 
+  readonly logger: Logger;
+  private readonly initTimeoutMs: number;
+
   constructor(
-    private readonly protocol: ProtocolServer<undefined>,
-    keepAliveMs: number,
-    readonly logger: Logger,
+    private readonly protocol: ProtocolServer<Connection>,
+    options: Pick<WebSocketOptions, 'keepAliveMs' | 'connectionInitWaitTimeoutMs' | 'logger'>,
   ) {
-    this.timer = setInterval(() => this.pingNextSlot(), keepAliveMs / SLOTS);
+    this.logger = options.logger;
+    this.initTimeoutMs = options.connectionInitWaitTimeoutMs;
+    this.timer = setInterval(() => this.pingNextSlot(), options.keepAliveMs / SLOTS);
     this.timer.unref(); // sockets, not their pings, keep the process alive
   }
 
   open(socket: GatewaySocket): void {
-    const connection = new Connection(socket, this);
+    const connection = new Connection(socket, this, this.initTimeoutMs);
     socket.connection = connection;
-    // No `extra`: nothing of the upgrade request is kept for the connection's life.
-    connection.closed = this.protocol.opened(connection, undefined);
+    // The connection is graphql-ws's `extra`: nothing of the upgrade request is kept for the socket's life.
+    connection.closed = this.protocol.opened(connection, connection);
     // Joins the slot just pinged: its first ping comes about one keep-alive period from now.
     connection.slot = this.currentSlot;
     this.slots[connection.slot]!.add(connection);
@@ -254,6 +290,7 @@ function onError(this: WebSocket, error: Error): void {
 
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
   const connection = connectionOf(this);
+  connection.stopInitTimer();
   connection.connections.forget(connection);
   connection.closed!(code, String(reason)).catch((error: unknown) => connection.connections.logger.error({ err: error }, 'ending a closed socket’s subscriptions failed'));
 }

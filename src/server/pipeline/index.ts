@@ -74,8 +74,14 @@ export interface OperationRequest {
   readonly documentId?: unknown;
 }
 
-/** A request header (or WebSocket connection_init field) by lower-case name. */
-export type RequestHeaders = (name: string) => string | undefined;
+/**
+ * Request headers (or WebSocket connection_init fields) by lower-case name: Fetch's `Headers`,
+ * Apollo's `HeaderMap` and graphql-sse's request headers are these as they are, so a transport
+ * passes its own object rather than a closure per operation.
+ */
+export interface RequestHeaders {
+  get(name: string): string | null | undefined;
+}
 
 export type Outcome = 'success' | 'error' | 'refused';
 
@@ -111,7 +117,7 @@ export interface BeginOptions {
   readonly request: OperationRequest;
   /** The transport's request facts (HTTP: one per request, shared by a batch); fresh ones otherwise. */
   readonly facts?: RequestFacts;
-  readonly headers?: RequestHeaders;
+  readonly headers?: RequestHeaders | undefined;
 }
 
 export type Prepared =
@@ -359,7 +365,7 @@ export class Operation {
   }
 }
 
-const noHeaders: RequestHeaders = () => undefined;
+const noHeaders: RequestHeaders = { get: () => undefined };
 // Shared by every operation that has none (most of them): one each would be 10,000 at scale.
 const noHooks: readonly OperationHooks[] = Object.freeze([]);
 const noErrors: readonly GraphQLFormattedError[] = Object.freeze([]);
