@@ -73,11 +73,14 @@ class SubscriptionResults implements AsyncIterableIterator<ExecutionResult> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
-    const step = await this.source.next();
-    if (step.done) return { done: true, value: undefined };
+  /** A `then`, not an async function waiting on the source: idle, that is half the heap (see MappedStream.next). */
+  next(): Promise<IteratorResult<ExecutionResult, undefined>> {
+    return this.source.next().then((step) => (step.done ? { done: true, value: undefined } : this.executed(step.value)));
+  }
+
+  private async executed(event: unknown): Promise<IteratorResult<ExecutionResult, undefined>> {
     try {
-      return { done: false, value: await graphqlExecute({ ...this.args, rootValue: step.value }) };
+      return { done: false, value: await graphqlExecute({ ...this.args, rootValue: event }) };
     } catch (error) {
       // As graphql-js: the source is closed (its own failure to close ignored) and the error thrown.
       await this.source.return?.().catch(() => undefined);
