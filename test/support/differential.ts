@@ -74,7 +74,6 @@ export function differentialExecutor(schema: GraphQLSchema): Executor {
       compare(args, served, reference);
       return served;
     },
-    subscribe: jit.subscribe,
   };
 }
 

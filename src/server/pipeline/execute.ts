@@ -3,11 +3,11 @@
  * function that runs it, where graphql-js would walk the AST again on every request; a document
  * graphql-jit cannot compile runs on graphql-js, which is also the reference the differential
  * test (test/server/pipeline-executors.test.ts) holds graphql-jit to. Subscriptions run on
- * graphql-js: each event is one small execution; the stream around them is ours (`subscribe`).
+ * graphql-js, whatever the executor: each event is one small execution (the pipeline's
+ * SubscriptionStream, index.ts).
  */
 import {
   BREAK,
-  createSourceEventStream,
   execute as graphqlExecute,
   visit,
   type DocumentNode,
@@ -19,17 +19,16 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 export type ExecutorName = 'jit' | 'graphql-js';
 
-/** The graphql-js execution interface, so that any GraphQL transport library can be handed it. */
+/** graphql-js's `execute` interface, so that any GraphQL transport library can be handed it. */
 export interface Executor {
   readonly name: string;
   execute(args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult;
-  subscribe(args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
 }
 
 export type ExecutorFactory = (schema: GraphQLSchema) => Executor;
 
 export function createExecutor(schema: GraphQLSchema, name: ExecutorName): Executor {
-  if (name === 'graphql-js') return { name, execute: graphqlExecute, subscribe };
+  if (name === 'graphql-js') return { name, execute: graphqlExecute };
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
   const compile = (document: DocumentNode, operationName: string | null | undefined): CompiledQuery | null => {
     let byName = compiled.get(document);
@@ -48,50 +47,7 @@ export function createExecutor(schema: GraphQLSchema, name: ExecutorName): Execu
       const query = args.schema === schema ? compile(args.document, args.operationName) : null;
       return query ? query.query(args.rootValue, args.contextValue, args.variableValues) : graphqlExecute(args);
     },
-    subscribe,
   };
-}
-
-/**
- * graphql-js's `subscribe`: the resolver's source stream, each event executed (by graphql-js) with
- * the event as root value. graphql-js wraps the source in seven closures and their contexts per
- * subscription (mapAsyncIterator); SubscriptionResults is one object, which 10,000 subscriptions
- * feel.
- */
-export async function subscribe(args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> {
-  const source = await createSourceEventStream(args);
-  return Symbol.asyncIterator in source ? new SubscriptionResults(source[Symbol.asyncIterator](), args) : source;
-}
-
-class SubscriptionResults implements AsyncIterableIterator<ExecutionResult> {
-  constructor(
-    private readonly source: AsyncIterator<unknown>,
-    private readonly args: ExecutionArgs,
-  ) {}
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  /** A `then`, not an async function waiting on the source: idle, that is half the heap (see MappedStream.next). */
-  next(): Promise<IteratorResult<ExecutionResult, undefined>> {
-    return this.source.next().then((step) => (step.done ? { done: true, value: undefined } : this.executed(step.value)));
-  }
-
-  private async executed(event: unknown): Promise<IteratorResult<ExecutionResult, undefined>> {
-    try {
-      return { done: false, value: await graphqlExecute({ ...this.args, rootValue: event }) };
-    } catch (error) {
-      // As graphql-js: the source is closed (its own failure to close ignored) and the error thrown.
-      await this.source.return?.().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  async return(): Promise<IteratorReturnResult<undefined>> {
-    await this.source.return?.();
-    return { done: true, value: undefined };
-  }
 }
 
 /** null: graphql-js runs it (graphql-jit answers errors, e.g. an unknown operation, as graphql-js words them differently). */

@@ -41,9 +41,12 @@
  * inside the span's context, so that upstream calls and the log line belong to it).
  */
 import {
+  createSourceEventStream,
+  execute as graphqlExecute,
   getOperationAST,
   GraphQLError,
   type DocumentNode,
+  type ExecutionArgs,
   type ExecutionResult,
   type FormattedExecutionResult,
   type GraphQLFormattedError,
@@ -256,7 +259,7 @@ export class Operation {
   async execute(contextValue: unknown): Promise<OperationResult> {
     const { document } = this;
     if (!document || this.ended) throw new Error('Operation.execute needs a prepared, unfinished operation');
-    const args = {
+    const args: ExecutionArgs = {
       schema: this.phases.schema,
       document,
       operationName: typeof this.request.operationName === 'string' ? this.request.operationName : null,
@@ -272,13 +275,13 @@ export class Operation {
       // Not in the request context: the poller a subscription starts is shared by every subscriber
       // of that execution, and its upstream calls belong to none of them. In the plugins' context
       // (a tracer's span), which a subscriber's pushes belong to.
-      const stream = await this.aroundPlugins(() => this.phases.executor.subscribe(args));
-      if (!isAsyncIterable(stream)) {
-        const result = this.deliver(stream);
+      const events = await this.aroundPlugins(() => createSourceEventStream(args));
+      if (!isAsyncIterable(events)) {
+        const result = this.deliver(events);
         this.end();
         return result;
       }
-      return new MappedStream(stream[Symbol.asyncIterator](), this);
+      return new SubscriptionStream(events[Symbol.asyncIterator](), args, this);
     } catch (error) {
       const result = this.deliver({ errors: [asInternal(error)] });
       this.end();
@@ -332,7 +335,7 @@ export class Operation {
     return hooks ? hooks.around!(() => this.aroundPlugins(run, index + 1)) : run();
   }
 
-  /** Masks, records and passes a result to the plugins; MappedStream's too, for each event. */
+  /** Masks, records and passes a result to the plugins; SubscriptionStream's too, for each event. */
   deliver(result: ExecutionResult): FormattedExecutionResult {
     this.events++;
     const formatted: FormattedExecutionResult = result.errors?.length
@@ -354,7 +357,7 @@ export class Operation {
     return { ok: false, errors };
   }
 
-  /** Ends it once: the end hooks run in the plugins' context. MappedStream's too, when its stream finishes. */
+  /** Ends it once: the end hooks run in the plugins' context. SubscriptionStream's too, when its stream finishes. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
@@ -374,7 +377,7 @@ const noVariables: Record<string, unknown> = Object.freeze({});
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 /** graphql-js's words, with the code Apollo Server gives them. */
@@ -388,16 +391,20 @@ const asInternal = (error: unknown): GraphQLError =>
   new GraphQLError(error instanceof Error ? error.message : String(error), { path: [], originalError: error instanceof Error ? error : null });
 
 /**
- * A subscription's stream: each result passes through its operation's `deliver`, and the
- * operation ends when the stream finishes. `return()` goes straight to the source (not queued
+ * A subscription's stream: what graphql-js's `subscribe` returns, with the operation's `deliver`
+ * on each result. Each event of the source (the resolver's stream) executes the document with the
+ * event as root value (graphql-js, as `subscribe` does), the result passes through `deliver`, and
+ * the operation ends when the stream finishes. `return()` goes straight to the source (not queued
  * behind a pending `next()` as an async generator's would be), so a client leaving an idle
- * subscription stops its poller at once. A class, not closures: one object per subscriber.
+ * subscription stops its poller at once. One object per subscriber: graphql-js's own mapping
+ * (mapAsyncIterator) is seven closures and their contexts, and a stream of its own to map.
  */
-class MappedStream implements AsyncIterableIterator<FormattedExecutionResult> {
+class SubscriptionStream implements AsyncIterableIterator<FormattedExecutionResult> {
   private finished = false;
 
   constructor(
-    private readonly source: AsyncIterator<ExecutionResult>,
+    private readonly events: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
     private readonly operation: Operation,
   ) {}
 
@@ -411,27 +418,31 @@ class MappedStream implements AsyncIterableIterator<FormattedExecutionResult> {
    */
   next(): Promise<IteratorResult<FormattedExecutionResult, undefined>> {
     if (this.finished) return Promise.resolve({ done: true, value: undefined });
-    return this.source.next().then(
+    return this.events.next().then(
       (step) => this.stepped(step),
       (error: unknown) => this.failed(error),
     );
   }
 
   async return(): Promise<IteratorReturnResult<undefined>> {
-    await this.source.return?.();
+    await this.events.return?.();
     return this.finish();
   }
 
   async throw(error: unknown): Promise<never> {
-    await this.source.return?.();
+    await this.events.return?.();
     this.finish();
     throw error;
   }
 
-  private stepped(step: IteratorResult<ExecutionResult>): IteratorResult<FormattedExecutionResult, undefined> {
+  private async stepped(step: IteratorResult<unknown>): Promise<IteratorResult<FormattedExecutionResult, undefined>> {
     try {
-      return step.done ? this.finish() : { done: false, value: this.operation.deliver(step.value) };
+      if (step.done) return this.finish();
+      const result = await graphqlExecute({ ...this.args, rootValue: step.value });
+      return { done: false, value: this.operation.deliver(result) };
     } catch (error) {
+      // As graphql-js when an event fails to execute: the source is closed (a failure to close ignored).
+      await this.events.return?.().catch(() => undefined);
       return this.failed(error);
     }
   }
