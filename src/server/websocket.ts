@@ -100,7 +100,9 @@ function protocolServer(options: WebSocketOptions): ProtocolServer<Connection> {
       }
       const prepared = await operation.prepare();
       if (!prepared.ok) return prepared.errors;
-      const args: ExecutionArgs = { schema, document: prepared.document, operationName: payload.operationName ?? null, variableValues: operation.variables, contextValue: options.context() };
+      // rootValue given (graphql-ws would add it, undefined without `roots`): an added property
+      // would move the object's properties out of line, for each subscription's life.
+      const args: ExecutionArgs = { schema, document: prepared.document, operationName: payload.operationName ?? null, variableValues: operation.variables, contextValue: options.context(), rootValue: undefined };
       operations.set(args, operation);
       return args;
     },
