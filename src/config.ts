@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   /** Where PromptLayer can reach this gateway: with it, runs started here report their end to a callback URL. */
   GATEWAY_PUBLIC_URL: optional(httpUrl),
   WS_CONNECTION_INIT_TIMEOUT_MS: int(3_000, 1),
+  /** WebSocket pings: a socket that has not answered the previous ping by the next one is closed. */
+  WS_KEEPALIVE_MS: int(12_000, 10),
 
   TERMINAL_CACHE_MAX: int(10_000, 1),
   TERMINAL_CACHE_TTL_MS: int(3_600_000, 1),
@@ -140,7 +142,7 @@ export interface Config {
     /** GATEWAY_PUBLIC_URL; null: no callbacks. */
     readonly publicUrl: string | null;
   };
-  readonly ws: { readonly connectionInitTimeoutMs: number };
+  readonly ws: { readonly connectionInitTimeoutMs: number; readonly keepAliveMs: number };
   readonly terminalCache: { readonly max: number; readonly ttlMs: number };
   readonly idempotency: { readonly ttlMs: number; readonly maxKeys: number };
   readonly gatewayApiKeys: readonly string[];
@@ -201,7 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       safetyIntervalMs: e.POLL_SAFETY_INTERVAL_MS,
     },
     push: { polosMaxStreams: e.POLOS_MAX_STREAMS, streamIdleTimeoutMs: STREAM_IDLE_TIMEOUT_MS, publicUrl: e.GATEWAY_PUBLIC_URL ?? null },
-    ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS },
+    ws: { connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS, keepAliveMs: e.WS_KEEPALIVE_MS },
     terminalCache: { max: e.TERMINAL_CACHE_MAX, ttlMs: e.TERMINAL_CACHE_TTL_MS },
     idempotency: { ttlMs: e.IDEMPOTENCY_TTL_MS, maxKeys: e.IDEMPOTENCY_MAX_KEYS },
     gatewayApiKeys: commaList(e.GATEWAY_API_KEYS),

@@ -43,8 +43,7 @@ export function apolloTransport(pipeline: Pipeline): ApolloTransport {
   const documents = new LRUCache<string, DocumentNode>({ max: 1_000 });
   const plugin: ApolloServerPlugin<GatewayContext> = {
     requestDidStart: async ({ request, contextValue }) => {
-      const headers = request.http?.headers;
-      const operation = pipeline.begin({ transport: 'http', request: { ...request, documentId: documentIdOf(request) }, headers: (name) => headers?.get(name), facts: contextValue.facts });
+      const operation = pipeline.begin({ transport: 'http', request: { ...request, documentId: documentIdOf(request) }, headers: request.http?.headers, facts: contextValue.facts });
       const resolved = await operation.resolveDocument();
       request.query = typeof resolved === 'string' ? resolved : PLACEHOLDER_TEXT;
       if (request.extensions?.persistedQuery !== undefined) request.extensions = withoutPersistedQuery(request.extensions);

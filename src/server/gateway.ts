@@ -139,6 +139,8 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     keyCheck,
     maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
     maxPayloadBytes: config.limits.maxTokens * 64,
+    keepAliveMs: config.ws.keepAliveMs,
+    logger,
   });
   const sse = createSseTransport({
     schema,

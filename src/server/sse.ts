@@ -30,7 +30,7 @@ import { MISSING_KEY, type KeyCheck } from './auth.js';
 import { BodyRefusal, corsFor, passes, pathOf, readBody, sendErrors } from './http-app.js';
 import { limitExceeded } from './limits.js';
 import type { Operation, Pipeline } from './pipeline/index.js';
-import { requestIdFor } from './request-context.js';
+import { newRequestId, requestIdFor } from './request-context.js';
 
 const SSE_PATH = '/graphql/stream';
 
@@ -107,7 +107,7 @@ export function createSseTransport(options: SseOptions): SseTransport {
       const operation = pipeline.begin({
         transport: 'sse',
         request: { ...params, documentId: req.context.documentId },
-        headers: (name) => req.headers.get(name) ?? undefined,
+        headers: req.headers,
         facts: { requestId: req.context.requestId, upstreamCalls: 0 },
       });
       const token = isStreamOperation(req) ? tokenOf(req) : null;
@@ -146,7 +146,7 @@ export function createSseTransport(options: SseOptions): SseTransport {
       headers: { get: (name) => (name === 'accept' ? 'text/event-stream' : name === TOKEN_HEADER_KEY ? token : undefined) },
       body: null,
       raw: null,
-      context: { requestId: randomUUID(), documentId: undefined, internal: true },
+      context: { requestId: newRequestId(), documentId: undefined, internal: true },
     });
     if (typeof body === 'object' && body !== null) await body.return(undefined);
   };

@@ -13,6 +13,7 @@ import { eventually, record, sleep, wsClient } from '../support/subscriptions.js
 import { flowkerResults, flowkerStatus, flowkerStep, uuid } from '../support/payloads.js';
 
 const INTERVAL = 40;
+const KEEPALIVE = 300;
 
 let polos: ScriptedPolos;
 let flowker: FakeUpstream;
@@ -30,7 +31,7 @@ beforeAll(async () => {
   });
   gateway = await startTestGateway(
     { polos: polos.baseUrl, flowker: flowker.baseUrl },
-    { POLL_INTERVAL_MS: String(INTERVAL), POLL_MAX_INTERVAL_MS: String(INTERVAL * 2), POLL_ERROR_THRESHOLD: '2', WS_CONNECTION_INIT_TIMEOUT_MS: '1500' },
+    { POLL_INTERVAL_MS: String(INTERVAL), POLL_MAX_INTERVAL_MS: String(INTERVAL * 2), POLL_ERROR_THRESHOLD: '2', WS_CONNECTION_INIT_TIMEOUT_MS: '1500', WS_KEEPALIVE_MS: String(KEEPALIVE) },
   );
 });
 
@@ -156,6 +157,33 @@ describe('executionUpdated', () => {
     expect(gateway.live.activePollers).toBe(1);
     socket.terminate();
     await eventually(() => gateway.live.activePollers === 0);
+  });
+
+  it('pings every socket, and ends one that stops answering (releasing its poller) while one that answers stays', async () => {
+    const subscribed = async (n: number, autoPong: boolean) => {
+      script(uuid(n), [{ status: 'running' }]);
+      const socket = new WebSocket(gateway.url.replace(/^http/, 'ws'), 'graphql-transport-ws', { autoPong });
+      const pings = { count: 0 };
+      socket.on('ping', () => pings.count++);
+      await once(socket, 'open');
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await once(socket, 'message');
+      socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { id: `polos:${uuid(n)}` } } }));
+      await once(socket, 'message');
+      return { socket, pings };
+    };
+    const answering = await subscribed(10, true);
+    const silent = await subscribed(11, false);
+    expect(gateway.live.activePollers).toBe(2);
+
+    const [code] = (await once(silent.socket, 'close')) as [number];
+    expect(code).toBe(1006); // terminated, no close frame: a peer that does not answer pings would not answer one
+    expect(silent.pings.count).toBe(1);
+    await eventually(() => gateway.live.activePollers === 1);
+
+    await eventually(() => answering.pings.count >= 3);
+    expect(answering.socket.readyState).toBe(WebSocket.OPEN);
+    answering.socket.close();
   });
 
   it('closes a socket that never sends connection_init (4408)', async () => {

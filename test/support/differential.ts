@@ -14,7 +14,6 @@ import {
   defaultFieldResolver,
   execute as graphqlExecute,
   isObjectType,
-  subscribe as graphqlSubscribe,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLFieldResolver,
@@ -75,7 +74,6 @@ export function differentialExecutor(schema: GraphQLSchema): Executor {
       compare(args, served, reference);
       return served;
     },
-    subscribe: (args) => graphqlSubscribe(args) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>,
   };
 }
 

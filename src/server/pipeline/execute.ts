@@ -3,13 +3,13 @@
  * function that runs it, where graphql-js would walk the AST again on every request; a document
  * graphql-jit cannot compile runs on graphql-js, which is also the reference the differential
  * test (test/server/pipeline-executors.test.ts) holds graphql-jit to. Subscriptions run on
- * graphql-js: each event is one small execution, and the stream machinery is graphql-js's.
+ * graphql-js, whatever the executor: each event is one small execution (the pipeline's
+ * SubscriptionStream, index.ts).
  */
 import {
   BREAK,
   execute as graphqlExecute,
   visit,
-  subscribe as graphqlSubscribe,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -19,18 +19,16 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 export type ExecutorName = 'jit' | 'graphql-js';
 
-/** The graphql-js execution interface, so that any GraphQL transport library can be handed it. */
+/** graphql-js's `execute` interface, so that any GraphQL transport library can be handed it. */
 export interface Executor {
   readonly name: string;
   execute(args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult;
-  subscribe(args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
 }
 
 export type ExecutorFactory = (schema: GraphQLSchema) => Executor;
 
 export function createExecutor(schema: GraphQLSchema, name: ExecutorName): Executor {
-  const subscribe = (args: ExecutionArgs) => graphqlSubscribe(args) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
-  if (name === 'graphql-js') return { name, execute: graphqlExecute, subscribe };
+  if (name === 'graphql-js') return { name, execute: graphqlExecute };
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
   const compile = (document: DocumentNode, operationName: string | null | undefined): CompiledQuery | null => {
     let byName = compiled.get(document);
@@ -49,7 +47,6 @@ export function createExecutor(schema: GraphQLSchema, name: ExecutorName): Execu
       const query = args.schema === schema ? compile(args.document, args.operationName) : null;
       return query ? query.query(args.rootValue, args.contextValue, args.variableValues) : graphqlExecute(args);
     },
-    subscribe,
   };
 }
 

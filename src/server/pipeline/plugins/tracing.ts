@@ -17,7 +17,7 @@ export interface TracingPluginOptions {
 }
 
 /** W3C propagators read headers by name only. */
-const headerGetter: TextMapGetter<RequestHeaders> = { get: (headers, key) => headers(key), keys: () => [] };
+const headerGetter: TextMapGetter<RequestHeaders> = { get: (headers, key) => headers.get(key) ?? undefined, keys: () => [] };
 
 export function tracingPlugin(tracer: Tracer, options: TracingPluginOptions): PipelinePlugin {
   return {
