@@ -270,7 +270,7 @@ export class UpstreamHttpClient {
         body: request.body === undefined ? null : JSON.stringify(request.body),
         timeoutMs: Math.min(remaining, this.options.attemptTimeoutMs),
         maxBodyBytes: this.options.maxResponseBytes,
-        tooLarge: () => new GatewayError('UPSTREAM_BAD_RESPONSE', `${providerName(this.provider)} sent a response larger than ${this.options.maxResponseBytes} bytes.`, this.provider),
+        tooLarge: this.tooLarge,
       });
       outcome = String(response.status);
       return this.classify(response.status, response.headers, this.scrub(response.body), request);
@@ -289,6 +289,9 @@ export class UpstreamHttpClient {
       span?.end(outcome);
     }
   }
+
+  private readonly tooLarge = (): GatewayError =>
+    new GatewayError('UPSTREAM_BAD_RESPONSE', `${providerName(this.provider)} sent a response larger than ${this.options.maxResponseBytes} bytes.`, this.provider);
 
   /** The client's own headers, shared by every plain GET; a copy only when a request adds to them. */
   private headersFor(request: RequestOptions, span: AttemptSpan | undefined): Readonly<Record<string, string>> {
