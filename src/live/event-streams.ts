@@ -128,12 +128,16 @@ export class EventStreams implements PushChannel {
     const { signal } = tree.stop;
     for (let failures = 0; !signal.aborted; ) {
       let opened = false;
-      // Per connection: the error frame ends this one even if the upstream does not close it.
+      // Per connection: the error frame ends this one even if the upstream does not close it, and
+      // so does the tree's stop. A listener, not AbortSignal.any: on Node 20 that keeps ≈ 2 KiB per
+      // signal for the stream's life (1,000 streams: 2 MiB).
       const connection = new AbortController();
+      const stopConnection = () => connection.abort();
+      signal.addEventListener('abort', stopConnection, { once: true });
       try {
         tree.workflowId ??= await this.options.rootWorkflowId(tree.rootId);
         if (tree.workflowId === null) throw new Error(`the root execution ${tree.rootId} could not be read`);
-        const stream = await this.source.open({ workflowId: tree.workflowId, rootId: tree.rootId }, tree.lastSequence, AbortSignal.any([signal, connection.signal]), (event) => {
+        const stream = await this.source.open({ workflowId: tree.workflowId, rootId: tree.rootId }, tree.lastSequence, connection.signal, (event) => {
           failures = 0;
           if (this.handle(tree, event) === 'closed') connection.abort();
         });
@@ -149,6 +153,8 @@ export class EventStreams implements PushChannel {
         if (failures++ === 0) {
           this.logger.warn({ err: error, provider: this.options.provider, rootId: tree.rootId }, 'event stream failed: its executions are polled until it is back');
         }
+      } finally {
+        signal.removeEventListener('abort', stopConnection);
       }
       const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (failures - 1));
       await sleep(Math.round(delay * (0.75 + Math.random() * 0.5)), undefined, { signal }).catch(() => {});
