@@ -140,7 +140,7 @@ const badRequest = (message: string) => new BodyRefusal(400, { message, extensio
 
 /**
  * The parsed JSON body of a JSON request (an object or an array, as express.json's strict mode),
- * undefined for any other content type (Apollo then refuses it: CSRF prevention, or no query).
+ * undefined for any other content type (refused with 415 below).
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const encoding = req.headers['content-encoding'];
