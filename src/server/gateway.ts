@@ -1,6 +1,6 @@
 /**
  * Wires the gateway: adapters → reader (cache, dedup) → schema → the operation pipeline, served
- * by Apollo on node:http for HTTP, by graphql-ws for WebSocket (same port and path) and by
+ * by graphql-http on node:http for HTTP, by graphql-ws for WebSocket (same port and path) and by
  * graphql-sse for Server-Sent Events (`/graphql/stream`), with the same auth, limits, masking, log
  * line and metrics on all three (src/server/pipeline/). Everything started here is released by
  * `close()`, in the order a graceful shutdown needs: stop accepting, let in-flight operations
@@ -10,9 +10,6 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Config } from '../config.js';
 import { OpenedResources, StartupError } from '../lifecycle.js';
 import { ExecutionCommands } from '../executions/commands.js';
@@ -30,8 +27,9 @@ import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
 import { startCoordination, type RedisStatus } from './coordination.js';
 import { createCallbackHandler } from './callbacks.js';
-import { apolloTransport } from './apollo-transport.js';
+import { drainHttpServer } from './drain.js';
 import { createHttpApp } from './http-app.js';
+import { createHttpTransport } from './http-transport.js';
 import { Metrics } from './metrics.js';
 import { createPipeline, type ExecutorFactory, type ExecutorName, type PipelinePlugin } from './pipeline/index.js';
 import { logLinePlugin } from './pipeline/plugins/log-line.js';
@@ -154,34 +152,14 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     reservationTimeoutMs: config.ws.connectionInitTimeoutMs,
   });
 
-  const http = apolloTransport(pipeline);
-  const apollo = new ApolloServer<GatewayContext>({
-    schema,
-    // The pipeline parses, validates and masks; Apollo only ever reads the pipeline's documents.
-    documentStore: http.documentStore,
-    introspection: config.introspection,
-    includeStacktraceInErrorResponses: false,
-    // Documents come from the request or from pipeline plugins, never from Apollo's own APQ cache.
-    persistedQueries: false,
-    // main.ts owns the signals: Apollo's own handler would stop the server before gateway.close() runs.
-    stopOnTerminationSignals: false,
-    allowBatchedHttpRequests: true, // bounded by MAX_BATCH_OPERATIONS in http-app
-    plugins: [
-      http.plugin,
-      // Apollo's landing page loads from a CDN; browsers get the bundled GraphiQL (src/server/ui.ts).
-      ApolloServerPluginLandingPageDisabled(),
-      // No resolver sets cache hints, and the plugin costs a hook per resolved field.
-      ApolloServerPluginCacheControlDisabled(),
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      { serverWillStart: async () => ({ drainServer: async () => void (await Promise.all([webSocket?.dispose(), sse.dispose()])) }) },
-    ],
-  });
-  await apollo.start();
-  opened.add('http server', () => apollo.stop()); // stops accepting, drains HTTP, closes WebSockets (1001)
+  opened.add('http server', () =>
+    // Stops accepting, closes WebSockets (1001) and SSE streams, lets in-flight HTTP requests finish.
+    drainHttpServer(httpServer, { graceMs: config.shutdownTimeoutMs, closeStreams: () => Promise.all([webSocket?.dispose(), sse.dispose()]) }),
+  );
 
   let stopping = false;
   const app = createHttpApp({
-    apollo,
+    graphql: createHttpTransport({ schema, pipeline }),
     context: (facts) => contextFor(true, facts),
     keyCheck,
     corsOrigins: config.corsOrigins,

@@ -1,17 +1,17 @@
 /**
- * The HTTP surface. `POST /graphql`, the hot path, is served on node:http directly: request id,
- * CORS, gateway auth, body and batch limits, then Apollo's `executeHTTPGraphQLRequest` (Apollo
- * keeps GraphQL over HTTP's rules, the operation pipeline does the rest). Everything else (health,
- * readiness, metrics, the browser UI, GET and OPTIONS on /graphql) goes through a small Express
- * app, which hands GraphQL requests to the same handler. Every rejection is GraphQL-shaped JSON
- * with an `extensions.code`, so clients handle one error format whatever layer refused them.
+ * The HTTP surface. `/graphql`, the hot path, is served on node:http directly: request id, CORS,
+ * gateway auth, CSRF prevention, body and batch limits, then GraphQL over HTTP
+ * (`http-transport.ts`: graphql-http's handler in front of the operation pipeline). Everything
+ * else (health, readiness, metrics, the browser UI) goes through a small Express app. Every
+ * rejection is GraphQL-shaped JSON with an `extensions.code`, so clients handle one error format
+ * whatever layer refused them.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { HeaderMap, type ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import express from 'express';
 import type { GraphQLError } from 'graphql';
 import type { GatewayContext, RequestFacts } from '../graphql/context.js';
+import type { HttpOperationHandler, HttpRequest } from './http-transport.js';
 import { MISSING_KEY, type KeyCheck } from './auth.js';
 import { readCappedBody } from './body.js';
 import type { NodeHandler } from './callbacks.js';
@@ -20,7 +20,8 @@ import type { Metrics } from './metrics.js';
 import { requestIdFor } from './request-context.js';
 
 export interface HttpAppOptions {
-  readonly apollo: ApolloServer<GatewayContext>;
+  /** GraphQL over HTTP, one operation at a time (http-transport.ts). */
+  readonly graphql: HttpOperationHandler;
   /** The operations' context, for the request they came in (a batch shares one). */
   readonly context: (facts: RequestFacts) => GatewayContext;
   readonly keyCheck: KeyCheck;
@@ -73,32 +74,34 @@ export const pathOf = (url: string | undefined): string => splitUrl(url).path;
 function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const allowOrigin = corsFor(options.corsOrigins);
   const serve = async (req: IncomingMessage, res: ServerResponse, facts: RequestFacts): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'OPTIONS') {
+      res.setHeader('allow', 'GET, POST');
+      return sendErrors(res, 405, [{ message: 'GraphQL over HTTP takes GET and POST.', extensions: { code: 'BAD_REQUEST' } }]);
+    }
     if (allowOrigin && !(await passes(allowOrigin, req, res))) return; // a preflight, answered
     if (!options.keyCheck(req.headers.authorization)) {
       res.setHeader('www-authenticate', MISSING_KEY.headers['www-authenticate']);
       return sendErrors(res, MISSING_KEY.status, [MISSING_KEY.error]);
     }
-    const body = await readBody(req, options.maxBodyBytes);
+    if (!preflighted(req)) return sendErrors(res, 400, [CSRF_REFUSAL]);
+    const body = req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : null;
     if (body instanceof BodyRefusal) return sendErrors(res, body.status, [body.error]);
-    if (Array.isArray(body) && body.length > options.maxBatchOperations) {
+    if (body === undefined && req.method === 'POST' && !isJson(req.headers['content-type'])) return sendErrors(res, 415, [UNSUPPORTED_BODY]);
+    const context = { facts, gateway: options.context(facts), headers: requestHeaders(req) };
+    const request = (entry: unknown): HttpRequest => ({ method: req.method ?? 'GET', url: req.url ?? GRAPHQL_PATH, headers: req.headers, body: entry as HttpRequest['body'], raw: req, context });
+    if (!Array.isArray(body)) return sendResponse(res, await options.graphql(request(body)));
+    if (body.length > options.maxBatchOperations) {
       const refusal = limitExceeded('MAX_BATCH_OPERATIONS', options.maxBatchOperations, `A batched request holds ${body.length} operations, more than one request may`, {
         operations: body.length,
       });
       return sendErrors(res, 400, [refusal.toJSON()]);
     }
-    const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search: splitUrl(req.url).search, body },
-      context: async () => options.context(facts),
-    });
-    res.statusCode = response.status ?? 200;
-    for (const [name, value] of response.headers) res.setHeader(name, value);
-    if (response.body.kind === 'complete') {
-      res.setHeader('content-length', Buffer.byteLength(response.body.string));
-      res.end(response.body.string);
-      return;
-    }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
+    // A batch: its operations run together (one context: their lookups are batched and
+    // deduplicated as one), and the answer is the array of their results.
+    const responses = await Promise.all(body.map((entry) => options.graphql(request(entry))));
+    const text = `[${responses.map(([result]) => result ?? 'null').join(',')}]`;
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   };
   return (req, res) => {
     const requestId = requestIdFor(req.headers['x-request-id']);
@@ -137,7 +140,7 @@ const badRequest = (message: string) => new BodyRefusal(400, { message, extensio
 
 /**
  * The parsed JSON body of a JSON request (an object or an array, as express.json's strict mode),
- * undefined for any other content type (Apollo then refuses it: CSRF prevention, or no query).
+ * undefined for any other content type (refused with 415 below).
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const encoding = req.headers['content-encoding'];
@@ -175,12 +178,38 @@ const isJson = (contentType: string | undefined): boolean => {
   return type === 'application/json';
 };
 
-function headerMap(req: IncomingMessage): HeaderMap {
-  const headers = new HeaderMap();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
-  return headers;
+/** The request's headers as the pipeline reads them (tracing's `traceparent`): one object per request. */
+const requestHeaders = (req: IncomingMessage) => ({
+  get: (name: string): string | undefined => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  },
+});
+
+function sendResponse(res: ServerResponse, [body, init]: Awaited<ReturnType<HttpOperationHandler>>): void {
+  res.writeHead(init.status, { ...init.headers, 'content-length': body === null ? 0 : Buffer.byteLength(body) });
+  res.end(body ?? undefined);
 }
+
+/**
+ * CSRF prevention, as Apollo Server's: a browser sends a cross-site GET, or a POST of a "simple"
+ * content type, without a preflight, so such requests must carry a header no simple request can
+ * (a non-simple `content-type`, `apollo-require-preflight` or `x-apollo-operation-name`).
+ */
+const SIMPLE_CONTENT_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+
+function preflighted(req: IncomingMessage): boolean {
+  const type = req.headers['content-type']?.split(';', 1)[0]!.trim().toLowerCase();
+  if (type && !SIMPLE_CONTENT_TYPES.has(type)) return true;
+  return Boolean(req.headers['apollo-require-preflight'] || req.headers['x-apollo-operation-name']);
+}
+
+const CSRF_REFUSAL = {
+  message:
+    "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a 'content-type' header (with a type that is not one of application/x-www-form-urlencoded, multipart/form-data, text/plain) or provide a non-empty value for one of the following headers: x-apollo-operation-name, apollo-require-preflight",
+  extensions: { code: 'BAD_REQUEST' },
+};
+
+const UNSUPPORTED_BODY = { message: 'A GraphQL POST body is JSON: send it with content-type application/json.', extensions: { code: 'BAD_REQUEST' } };
 
 const corsOrigin = (origins: readonly string[]): boolean | string[] => (origins.includes('*') ? true : [...origins]);

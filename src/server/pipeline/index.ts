@@ -1,7 +1,7 @@
 /**
  * The operation pipeline: every per-operation concern of the gateway, written once and used by
- * every transport (HTTP through Apollo Server, WebSocket through graphql-ws, and whatever comes
- * next). Phases, one module each, in this order:
+ * every transport (HTTP through graphql-http, WebSocket through graphql-ws, Server-Sent Events
+ * through graphql-sse, and whatever comes next). Phases, one module each, in this order:
  *
  *   plugins' resolveDocument → parse.ts (MAX_TOKENS) → validate.ts (graphql-js rules, MAX_DEPTH,
  *   MAX_ALIASES, MAX_DIRECTIVES, INTROSPECTION) → operation resolution → cost.ts (MAX_COST,
@@ -11,7 +11,7 @@
  * a repeated operation only executes. The request context (request id, upstream calls), the log
  * line (plugins/log-line.ts) and metrics (plugins/metrics.ts) hang off the same operation object.
  *
- * How a transport plugs in (see src/server/apollo-transport.ts and src/server/websocket.ts):
+ * How a transport plugs in (see src/server/http-transport.ts and src/server/websocket.ts):
  *
  *   const operation = pipeline.begin({ transport: 'sse', request: { query, operationName, variables, extensions } });
  *   const prepared = await operation.prepare();
@@ -79,9 +79,9 @@ export interface OperationRequest {
 }
 
 /**
- * Request headers (or WebSocket connection_init fields) by lower-case name: Fetch's `Headers`,
- * Apollo's `HeaderMap` and graphql-sse's request headers are these as they are, so a transport
- * passes its own object rather than a closure per operation.
+ * Request headers (or WebSocket connection_init fields) by lower-case name: Fetch's `Headers` and
+ * graphql-sse's request headers are these as they are, so a transport passes one object per
+ * request or socket rather than a closure per operation.
  */
 export interface RequestHeaders {
   get(name: string): string | null | undefined;
@@ -175,7 +175,6 @@ export class Operation {
   outcome: Outcome = 'success';
   durationMs = 0;
   private ended = false;
-  private resolved: Promise<string | GraphQLError> | undefined;
   // Made on the first error: most operations (and every idle subscription) have none.
   private errorList: GraphQLFormattedError[] | undefined;
   private failureList: Failure[] | undefined;
@@ -213,18 +212,9 @@ export class Operation {
     return this.facts.requestId;
   }
 
-  /**
-   * The document text: the first plugin's that supplies one, else the request's `query`. Remembered;
-   * `prepare` calls it, and a transport that needs the text earlier (Apollo) may call it first.
-   */
-  resolveDocument(): Promise<string | GraphQLError> {
-    this.resolved ??= this.resolveSource();
-    return this.resolved;
-  }
-
   /** Document resolution, parse, validation, operation resolution and cost; a refusal ends the operation. */
   async prepare(): Promise<Prepared> {
-    const source = await this.resolveDocument();
+    const source = await this.resolveSource();
     if (source instanceof GraphQLError) return this.refuseWith([source]);
     this.source = source;
     const parsed = this.phases.parse(source);
@@ -290,18 +280,12 @@ export class Operation {
     }
   }
 
-  /** Ends an operation that the transport answered on its own (Apollo's protocol refusals). */
-  endWith(errors: readonly GraphQLError[]): void {
-    if (this.ended) return;
-    if (errors.length > 0) this.refuseWith(errors);
-    else this.end();
-  }
-
   /** Whether it has ended (refused, answered, or its stream finished). */
   get isEnded(): boolean {
     return this.ended;
   }
 
+  /** The document text: the first plugin's that supplies one, else the request's `query`. */
   private async resolveSource(): Promise<string | GraphQLError> {
     for (const plugin of this.phases.plugins) {
       const resolved = await plugin.resolveDocument?.(this);
