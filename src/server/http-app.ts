@@ -74,11 +74,11 @@ export const pathOf = (url: string | undefined): string => splitUrl(url).path;
 function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const allowOrigin = corsFor(options.corsOrigins);
   const serve = async (req: IncomingMessage, res: ServerResponse, facts: RequestFacts): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'OPTIONS') {
+    if (allowOrigin && !(await passes(allowOrigin, req, res))) return; // a preflight, answered
+    if (req.method !== 'GET' && req.method !== 'POST') {
       res.setHeader('allow', 'GET, POST');
       return sendErrors(res, 405, [{ message: 'GraphQL over HTTP takes GET and POST.', extensions: { code: 'BAD_REQUEST' } }]);
     }
-    if (allowOrigin && !(await passes(allowOrigin, req, res))) return; // a preflight, answered
     if (!options.keyCheck(req.headers.authorization)) {
       res.setHeader('www-authenticate', MISSING_KEY.headers['www-authenticate']);
       return sendErrors(res, MISSING_KEY.status, [MISSING_KEY.error]);

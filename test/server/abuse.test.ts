@@ -201,6 +201,16 @@ describe('operation limits (default MAX_* values)', () => {
     },
   );
 
+  it('a method other than GET and POST is 405 naming the two, without running anything', async () => {
+    for (const method of ['PUT', 'DELETE'] as const) {
+      const [response, calls] = await upstreamCallsDuring(() => httpRequest(gateway.url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: NORMAL }) }));
+      expect(response.status, method).toBe(405);
+      expect(response.headers.allow).toBe('GET, POST');
+      expect(response.json.errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(calls).toBe(0);
+    }
+  });
+
   it('a 1,000-operation batch is 400, refused as MAX_BATCH_OPERATIONS, with zero upstream calls', async () => {
     const batch = Array.from({ length: 1_000 }, (_, i) => ({ query: `{ execution(id: "polos:${uuid(i + 1)}") { id } }` }));
     const [response, calls] = await upstreamCallsDuring(() => postGraphQL(gateway.url, batch));
