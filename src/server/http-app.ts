@@ -62,13 +62,11 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
   };
 }
 
-/** A request URL's path and its search (`?…`, or empty). */
-export function splitUrl(url: string | undefined = ''): { path: string; search: string } {
+/** A request URL's path, without its search. */
+export function pathOf(url: string | undefined = ''): string {
   const query = url.indexOf('?');
-  return query === -1 ? { path: url, search: '' } : { path: url.slice(0, query), search: url.slice(query) };
+  return query === -1 ? url : url.slice(0, query);
 }
-
-export const pathOf = (url: string | undefined): string => splitUrl(url).path;
 
 /** `/graphql` on raw node:http: nothing here allocates more than the request needs. */
 function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -100,8 +98,7 @@ function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: Se
     // deduplicated as one), and the answer is the array of their results.
     const responses = await Promise.all(body.map((entry) => options.graphql(request(entry))));
     const text = `[${responses.map(([result]) => result ?? 'null').join(',')}]`;
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+    sendResponse(res, [text, { status: 200, statusText: 'OK', headers: { 'content-type': 'application/json; charset=utf-8' } }]);
   };
   return (req, res) => {
     const requestId = requestIdFor(req.headers['x-request-id']);

@@ -3,7 +3,7 @@
  * implementation of the GraphQL over HTTP specification, by the author of graphql-ws and
  * graphql-sse and with their hook shape, so the pipeline plugs in here as it does for WebSocket
  * and SSE (`onSubscribe` begins and prepares, `execute` runs the operation). It replaced Apollo
- * Server's `executeHTTPGraphQLRequest`, which cost ≈ 19 % of a one-lookup operation's CPU
+ * Server's `executeHTTPGraphQLRequest`, which cost ≈ 20 % of a one-lookup operation's CPU
  * (docs/benchmarks.md). graphql-http keeps content negotiation, GET and POST, and the status
  * codes of the spec; what is this gateway's own, as Apollo Server answered it before:
  *
@@ -14,7 +14,7 @@
  *   pipeline in its own words;
  * - batches: an array of operations, each its own result, one context for the whole request
  *   (its lookups batched and deduplicated together), at most MAX_BATCH_OPERATIONS (http-app);
- * - CSRF prevention (`csrf.ts`) runs before any of this, in http-app.
+ * - CSRF prevention runs before any of this, in http-app.ts (`preflighted`).
  */
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError, type ExecutionArgs, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';

@@ -21,7 +21,7 @@ import {
 import { Pool, errors as undiciErrors } from 'undici';
 import { GatewayError } from '../../domain/errors.js';
 import { providerName, type Provider } from '../../domain/ids.js';
-import { exchange } from './exchange.js';
+import { exchange, type Exchange } from './exchange.js';
 import { RetryBudget } from './retry-budget.js';
 
 /** Timeouts, limits and resilience settings: the same shape for every upstream (see config.ts). */
@@ -106,12 +106,8 @@ export interface RequestOptions {
   readonly tally?: CallTally | undefined;
 }
 
-export interface UpstreamResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The raw body text; adapters parse it (some need a lossless JSON parser). */
-  readonly body: string;
-}
+/** One upstream answer: the exchange's, its body scrubbed of the gateway's credentials. */
+export type UpstreamResponse = Exchange;
 
 /**
  * The least time an attempt is started with (half the deadline when that is shorter). A caller

@@ -9,9 +9,11 @@
  */
 import type { Dispatcher } from 'undici';
 
+/** The answer as the client hands it to adapters (client.ts `UpstreamResponse`). */
 export interface Exchange {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The raw body text; adapters parse it (some need a lossless JSON parser). */
   readonly body: string;
 }
 
