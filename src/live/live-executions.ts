@@ -294,6 +294,8 @@ class SubscriberStream implements AsyncIterableIterator<LiveEvent> {
 
   next(): Promise<IteratorResult<LiveEvent>> {
     const event = this.queued?.shift();
+    // An emptied queue is dropped: an array that has been pushed to keeps room for 17 events.
+    if (this.queued?.length === 0) this.queued = null;
     if (event) return Promise.resolve({ value: event, done: false });
     if (this.ended) return Promise.resolve(DONE);
     return new Promise((resolve) => {
