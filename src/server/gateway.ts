@@ -130,7 +130,6 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
   // Attached once the port is bound (below): ws re-emits a listen error, which graphql-ws would print.
   let webSocket: WebSocketHandle | undefined;
   const attachWebSocket = () => attachWebSocketServer(httpServer, {
-    schema,
     pipeline,
     context: (facts) => contextFor(false, facts),
     connectionInitWaitTimeoutMs: config.ws.connectionInitTimeoutMs,

@@ -1,32 +1,37 @@
 /**
  * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's port and `/graphql` path: a
- * thin adapter from graphql-ws's hooks to the operation pipeline, which parses, validates,
- * limits, executes, masks, logs and counts exactly as it does for HTTP. What is the socket's own:
- * the gateway key at `connection_init` (else close 4403) and MAX_SUBSCRIPTIONS_PER_SOCKET. The
+ * thin protocol layer in front of the operation pipeline, which parses, validates, limits,
+ * executes, masks, logs and counts exactly as it does for HTTP. What is the socket's own: the
+ * gateway key at `connection_init` (else close 4403) and MAX_SUBSCRIPTIONS_PER_SOCKET. The
  * connection_init payload stands for the request headers (`traceparent` for tracing).
  *
- * The protocol is graphql-ws's transport-agnostic `makeServer`; the ws side is ours instead of
- * graphql-ws's `useServer` because at 10,000 sockets what each socket holds is the gateway's heap:
- * useServer keeps the upgrade request for the connection's life (`ctx.extra.request`, ≈ 1 KiB with
- * its headers), and per socket a ping interval, `once` wrappers and closures, and per subscription
- * a suspended async frame around graphql-ws's message handler. Here a socket costs one
- * `Connection` (methods on its prototype, ws listeners shared by every socket), and one timer
- * sends every socket's keep-alive pings. Otherwise it behaves as useServer: the subprotocol check,
- * close codes, pings, a failing handler closing only its socket (4500), `dispose` closing every
- * socket with 1001.
+ * The protocol's state machine is written here, on graphql-ws's own message parsing, validation,
+ * message types, close codes and subprotocol negotiation, because at 10,000 subscribers what
+ * each one holds is the gateway's heap. graphql-ws's `makeServer` keeps, per subscription, a
+ * suspended async function (its message handler, in `for await` over the stream: ≈ 420 B of
+ * frame, its context and the parsed message), three `emit` closures and a chain of promises, and
+ * per socket a context with a dictionary of subscriptions; its `useServer` also keeps the upgrade
+ * request for the socket's life. Here a socket costs one `Connection` (methods on its prototype,
+ * ws listeners shared by every socket, one timer pinging every socket), and a subscription one
+ * `Subscription` waiting on its stream's next event. Behaviour is graphql-ws's (and the tests in
+ * test/server/abuse.test.ts and auth.test.ts pin it): the subprotocol check (4406), connection
+ * init timeout (4408), invalid messages (4400), a second init (4429), the key (4403), a subscribe
+ * before the ack (4401), a duplicate id (4409), pings, `next`/`error`/`complete`, a failing
+ * handler closing only its socket (4500), `dispose` closing every socket with 1001. One
+ * difference: a message of a type only servers send (`next` from a client) closes with 4400,
+ * where graphql-ws threw and closed with 4500.
  */
 import type { Server } from 'node:http';
-import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
-import { CloseCode, handleProtocols, makeServer, type Server as ProtocolServer, type WebSocket as ProtocolSocket } from 'graphql-ws';
+import type { FormattedExecutionResult, GraphQLError } from 'graphql';
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, handleProtocols, MessageType, parseMessage, type SubscribePayload } from 'graphql-ws';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { GatewayContext, RequestFacts } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import type { KeyCheck } from './auth.js';
 import { limitExceeded } from './limits.js';
-import type { Operation, Pipeline, RequestHeaders } from './pipeline/index.js';
+import type { OperationResult, Pipeline, RequestHeaders } from './pipeline/index.js';
 
 export interface WebSocketOptions {
-  readonly schema: GraphQLSchema;
   readonly pipeline: Pipeline;
   readonly context: (facts: RequestFacts) => GatewayContext;
   readonly connectionInitWaitTimeoutMs: number;
@@ -45,7 +50,7 @@ export interface WebSocketHandle {
 }
 
 export function attachWebSocketServer(httpServer: Server, options: WebSocketOptions): WebSocketHandle {
-  const connections = new Connections(protocolServer(options), options);
+  const connections = new Connections(options);
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
@@ -57,7 +62,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
     perMessageDeflate: false, // a zlib context per socket: far more memory than the small frames save
   });
   wsServer.on('connection', (socket: GatewaySocket) => connections.open(socket));
-  // ws re-emits the HTTP server's errors here; as with useServer, every socket is closed (4500).
+  // ws re-emits the HTTP server's errors here; as with graphql-ws's useServer, every socket is closed (4500).
   wsServer.on('error', (error) => {
     options.logger.error({ err: error }, 'WebSocket server error: closing every socket');
     void connections.closeAll(CloseCode.InternalServerError, INTERNAL_ERROR);
@@ -71,50 +76,10 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
   };
 }
 
-/** graphql-ws's protocol, with the pipeline behind its hooks. */
-function protocolServer(options: WebSocketOptions): ProtocolServer<Connection> {
-  const { schema, pipeline, maxSubscriptionsPerSocket } = options;
-  /** graphql-ws hands the arguments onSubscribe returned to execute/subscribe: that is how they find their operation. */
-  const operations = new WeakMap<ExecutionArgs, Operation>();
-  const run = (args: ExecutionArgs) => {
-    const operation = operations.get(args);
-    if (!operation) throw new Error('execution arguments that did not come from onSubscribe');
-    operations.delete(args); // found once: no entry kept for the subscription's life
-    // The pipeline's results are formatted already; graphql-ws sends them as they are (see onNext).
-    return operation.execute(args.contextValue) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>;
-  };
-  return makeServer<Record<string, unknown> | undefined, Connection>({
-    schema,
-    // The Connection's own timer (graphql-ws's would stay in its closure for the socket's life).
-    connectionInitWaitTimeout: 0,
-    onConnect: (ctx) => {
-      ctx.extra.initialised(ctx.connectionParams);
-      // false → graphql-ws closes the socket with 4403 Forbidden.
-      return options.keyCheck(ctx.connectionParams?.authorization);
-    },
-    onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-      const operation = pipeline.begin({ transport: 'ws', request: payload, headers: ctx.extra.headers });
-      // graphql-ws has registered this subscription already: more than the cap means one too many.
-      if (Object.keys(ctx.subscriptions).length > maxSubscriptionsPerSocket) {
-        return operation.refuse(limitExceeded('MAX_SUBSCRIPTIONS_PER_SOCKET', maxSubscriptionsPerSocket, 'This connection has as many subscriptions as it may hold'));
-      }
-      const prepared = await operation.prepare();
-      if (!prepared.ok) return prepared.errors;
-      // rootValue given (graphql-ws would add it, undefined without `roots`): an added property
-      // would move the object's properties out of line, for each subscription's life.
-      const args: ExecutionArgs = { schema, document: prepared.document, operationName: payload.operationName ?? null, variableValues: operation.variables, contextValue: options.context(operation.facts), rootValue: undefined };
-      operations.set(args, operation);
-      return args;
-    },
-    execute: run,
-    subscribe: run,
-    // Already masked by the pipeline: returning the result makes graphql-ws send it unchanged.
-    onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
-  });
-}
-
 /** The close reason of 4500: what failed is in the log, not in the client's hands. */
 const INTERNAL_ERROR = 'Internal server error';
+const ACK = JSON.stringify({ type: MessageType.ConnectionAck });
+const PONG = JSON.stringify({ type: MessageType.Pong });
 
 /**
  * What ws makes for each accepted socket (its `WebSocket` option), so that the listeners every
@@ -136,15 +101,15 @@ class InitPayloadHeaders implements RequestHeaders {
 
 const noInitPayload = new InitPayloadHeaders({});
 
-/** One socket as graphql-ws's protocol sees it (its `WebSocket` interface), and graphql-ws's `ctx.extra`. */
-class Connection implements ProtocolSocket {
-  /** graphql-ws's message handler; resolves once that message is done with (a subscription: at its end). */
-  private handle: ((data: string) => Promise<void>) | undefined;
-  /** Tells graphql-ws the socket closed (it returns the socket's subscriptions). */
-  closed: ((code: number, reason: string) => Promise<void>) | undefined;
+/** One socket and its graphql-transport-ws state. */
+class Connection {
   headers = noInitPayload;
   /** Until connection_init: then dropped, so that no timer stays with the socket. */
   private initTimer: NodeJS.Timeout | undefined;
+  private initReceived = false;
+  private acknowledged = false;
+  /** By id, from the subscribe message on (a complete for it cancels it); made on the first. */
+  private subscriptions: Map<string, Subscription> | undefined;
   awaitingPong = false;
   /** Its keep-alive slot in Connections. */
   slot = 0;
@@ -152,24 +117,62 @@ class Connection implements ProtocolSocket {
   constructor(
     readonly socket: GatewaySocket,
     readonly connections: Connections,
-    initTimeoutMs: number,
   ) {
-    this.initTimer = setTimeout(() => this.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout'), initTimeoutMs);
+    if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+      this.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
+      return;
+    }
+    this.initTimer = setTimeout(() => this.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout'), connections.options.connectionInitWaitTimeoutMs);
   }
 
-  /** connection_init arrived (graphql-ws's onConnect), with this payload. */
-  initialised(payload: Record<string, unknown> | undefined): void {
+  received(data: RawData): void {
+    let message: ReturnType<typeof parseMessage>;
+    try {
+      message = parseMessage(String(data));
+    } catch {
+      return this.close(CloseCode.BadRequest, 'Invalid message received');
+    }
+    switch (message.type) {
+      case MessageType.ConnectionInit:
+        return this.init(message.payload);
+      case MessageType.Ping:
+        return this.sendOrFail(message.payload ? JSON.stringify({ type: MessageType.Pong, payload: message.payload }) : PONG);
+      case MessageType.Pong:
+        return;
+      case MessageType.Subscribe:
+        // Not awaited here: a failure ends this socket only.
+        return void this.subscribe(message.id, message.payload).catch((error: unknown) => this.failed(error));
+      case MessageType.Complete:
+        return this.subscriptions?.get(message.id)?.cancel();
+      default:
+        return this.close(CloseCode.BadRequest, `Unexpected message of type ${message.type} received`);
+    }
+  }
+
+  /** The socket closed: every subscription on it is returned (its poller released). */
+  closed(): void {
     this.stopInitTimer();
-    if (payload) this.headers = new InitPayloadHeaders(payload);
+    const subscriptions = this.subscriptions;
+    this.subscriptions = undefined;
+    for (const subscription of subscriptions?.values() ?? []) subscription.cancel();
   }
 
-  stopInitTimer(): void {
-    clearTimeout(this.initTimer);
-    this.initTimer = undefined;
+  /** Whether the subscription is still the one under its id (not completed by the client, socket open). */
+  holds(subscription: Subscription): boolean {
+    return this.subscriptions?.get(subscription.id) === subscription;
   }
 
-  get protocol(): string {
-    return this.socket.protocol;
+  /** Frees the subscription's id; false if it was no longer there (the client ended it, or the socket closed). */
+  release(subscription: Subscription): boolean {
+    if (!this.holds(subscription)) return false;
+    this.subscriptions!.delete(subscription.id);
+    return true;
+  }
+
+  /** The subscription is over: `complete` is sent unless the client ended it. */
+  finished(subscription: Subscription): void {
+    if (!this.release(subscription)) return;
+    this.sendOrFail(JSON.stringify({ id: subscription.id, type: MessageType.Complete }));
   }
 
   send(data: string): Promise<void> {
@@ -183,14 +186,9 @@ class Connection implements ProtocolSocket {
     this.socket.close(code, reason);
   }
 
-  onMessage(handle: (data: string) => Promise<void>): void {
-    this.handle = handle;
-  }
-
-  received(data: RawData): void {
-    // Not awaited here: a subscription's handler runs for the subscription's life, and an async
-    // frame waiting on it would be one more object graph per subscription.
-    this.handle?.(String(data)).catch((error: unknown) => this.failed(error));
+  stopInitTimer(): void {
+    clearTimeout(this.initTimer);
+    this.initTimer = undefined;
   }
 
   /** Sends a ping, or ends a socket that did not answer the previous one. */
@@ -201,12 +199,106 @@ class Connection implements ProtocolSocket {
     this.socket.ping();
   }
 
-  /** A handler failed (a bug, or a send on a broken socket): only this socket goes, as with useServer. */
-  private failed(error: unknown): void {
-    this.connections.logger.error({ err: error }, 'WebSocket message handling failed: closing the socket');
+  /** A handler failed (a bug, or a send on a broken socket): only this socket goes. */
+  failed(error: unknown): void {
+    this.connections.options.logger.error({ err: error }, 'WebSocket message handling failed: closing the socket');
     this.socket.close(CloseCode.InternalServerError, INTERNAL_ERROR);
   }
+
+  private sendOrFail(data: string): void {
+    this.send(data).catch((error: unknown) => this.failed(error));
+  }
+
+  private init(payload: Record<string, unknown> | undefined): void {
+    if (this.initReceived) return this.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
+    this.initReceived = true;
+    this.stopInitTimer();
+    if (isObject(payload)) this.headers = new InitPayloadHeaders(payload);
+    if (!this.connections.options.keyCheck(isObject(payload) ? payload.authorization : undefined)) return this.close(CloseCode.Forbidden, 'Forbidden');
+    this.acknowledged = true;
+    this.sendOrFail(ACK);
+  }
+
+  private async subscribe(id: string, payload: SubscribePayload): Promise<void> {
+    if (!this.acknowledged) return this.close(CloseCode.Unauthorized, 'Unauthorized');
+    const subscriptions = (this.subscriptions ??= new Map());
+    if (subscriptions.has(id)) return this.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+    const subscription = new Subscription(this, id);
+    subscriptions.set(id, subscription);
+    const { pipeline, context, maxSubscriptionsPerSocket } = this.connections.options;
+    const operation = pipeline.begin({ transport: 'ws', request: payload, headers: this.headers });
+    if (subscriptions.size > maxSubscriptionsPerSocket) {
+      return this.refused(subscription, operation.refuse(limitExceeded('MAX_SUBSCRIPTIONS_PER_SOCKET', maxSubscriptionsPerSocket, 'This connection has as many subscriptions as it may hold')));
+    }
+    const prepared = await operation.prepare();
+    if (!prepared.ok) return this.refused(subscription, prepared.errors);
+    subscription.start(await operation.execute(context(operation.facts)));
+  }
+
+  /** The pipeline refused the operation: an `error` message, and the id is free again. */
+  private refused(subscription: Subscription, errors: readonly GraphQLError[]): void {
+    if (!this.release(subscription)) return;
+    this.sendOrFail(JSON.stringify({ id: subscription.id, type: MessageType.Error, payload: errors.map((error) => error.toJSON()) }));
+  }
 }
+
+/**
+ * One subscribe message's results on their way to the socket: each `next` is sent, and the next
+ * result asked for only once that send is done (as graphql-ws does), so a slow client is not
+ * buffered without bound. A promise chain rather than an async function: an idle subscription
+ * holds one pending `then`, not a suspended frame.
+ */
+class Subscription {
+  private stream: AsyncIterator<FormattedExecutionResult> | undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    readonly id: string,
+  ) {}
+
+  /** What the pipeline's `execute` returned: one result (a query, a refused subscription) or a stream. */
+  start(result: OperationResult): void {
+    const stream = Symbol.asyncIterator in result ? result[Symbol.asyncIterator]() : undefined;
+    if (!this.connection.holds(this)) {
+      void stream?.return?.(); // completed by the client, or its socket closed, while it was prepared
+      return;
+    }
+    if (!stream) {
+      this.connection.send(this.next(result as FormattedExecutionResult)).then(() => this.connection.finished(this), (error: unknown) => this.connection.failed(error));
+      return;
+    }
+    this.stream = stream;
+    this.pull();
+  }
+
+  /** The client completed it, or its socket closed: the stream is returned (its poller released). */
+  cancel(): void {
+    this.connection.release(this);
+    this.stream?.return?.().catch((error: unknown) => this.connection.failed(error));
+  }
+
+  private pull(): void {
+    this.stream!.next().then(
+      (step) => this.stepped(step),
+      (error: unknown) => this.connection.failed(error),
+    );
+  }
+
+  private stepped(step: IteratorResult<FormattedExecutionResult>): void {
+    if (!this.connection.holds(this)) return;
+    if (step.done) return this.connection.finished(this);
+    this.connection.send(this.next(step.value)).then(
+      () => this.pull(),
+      (error: unknown) => this.connection.failed(error),
+    );
+  }
+
+  private next(result: FormattedExecutionResult): string {
+    return JSON.stringify({ id: this.id, type: MessageType.Next, payload: result });
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Sockets are pinged in SLOTS groups by when they opened, one group per tick, so that at 10,000
@@ -220,24 +312,15 @@ class Connections {
   private currentSlot = 0;
   private readonly timer: NodeJS.Timeout;
 
-  readonly logger: Logger;
-  private readonly initTimeoutMs: number;
-
-  constructor(
-    private readonly protocol: ProtocolServer<Connection>,
-    options: Pick<WebSocketOptions, 'keepAliveMs' | 'connectionInitWaitTimeoutMs' | 'logger'>,
-  ) {
-    this.logger = options.logger;
-    this.initTimeoutMs = options.connectionInitWaitTimeoutMs;
+  constructor(readonly options: WebSocketOptions) {
     this.timer = setInterval(() => this.pingNextSlot(), options.keepAliveMs / SLOTS);
     this.timer.unref(); // sockets, not their pings, keep the process alive
   }
 
   open(socket: GatewaySocket): void {
-    const connection = new Connection(socket, this, this.initTimeoutMs);
+    // Nothing of the upgrade request is kept for the socket's life.
+    const connection = new Connection(socket, this);
     socket.connection = connection;
-    // The connection is graphql-ws's `extra`: nothing of the upgrade request is kept for the socket's life.
-    connection.closed = this.protocol.opened(connection, connection);
     // Joins the slot just pinged: its first ping comes about one keep-alive period from now.
     connection.slot = this.currentSlot;
     this.slots[connection.slot]!.add(connection);
@@ -287,12 +370,11 @@ function onPong(this: WebSocket): void {
 
 /** ws reports a bad frame (too large, not UTF-8, a protocol violation) and closes the socket itself, with the code that says which. */
 function onError(this: WebSocket, error: Error): void {
-  connectionOf(this).connections.logger.warn({ err: error }, 'WebSocket frame refused: socket closed');
+  connectionOf(this).connections.options.logger.warn({ err: error }, 'WebSocket frame refused: socket closed');
 }
 
-function onClose(this: WebSocket, code: number, reason: Buffer): void {
+function onClose(this: WebSocket): void {
   const connection = connectionOf(this);
-  connection.stopInitTimer();
   connection.connections.forget(connection);
-  connection.closed!(code, String(reason)).catch((error: unknown) => connection.connections.logger.error({ err: error }, 'ending a closed socket’s subscriptions failed'));
+  connection.closed();
 }

@@ -298,6 +298,7 @@ describe('operation limits (default MAX_* values)', () => {
         'a subscribe without an id': await closeCodeAfter((s) => s.send({ type: 'subscribe', payload: { query: '{ __typename }' } })),
         'a subscribe without a query': await closeCodeAfter((s) => s.send({ id: 'x', type: 'subscribe', payload: {} })),
         'a second connection_init': await closeCodeAfter((s) => s.send({ type: 'connection_init' })),
+        'a message only servers send': await closeCodeAfter((s) => s.send({ id: 'x', type: 'next', payload: { data: null } })),
       };
       expect(codes).toEqual({
         'non-JSON text': 4400,
@@ -307,6 +308,7 @@ describe('operation limits (default MAX_* values)', () => {
         'a subscribe without an id': 4400,
         'a subscribe without a query': 4400,
         'a second connection_init': 4429,
+        'a message only servers send': 4400,
       });
 
       // Garbage before connection_init is refused as well.
@@ -332,6 +334,22 @@ describe('operation limits (default MAX_* values)', () => {
       await socket.next((m) => m.id === 'same' && m.type === 'next');
       socket.send(subscribe);
       expect((await socket.closed).code).toBe(4409);
+    });
+
+    it('a complete sent right behind its subscribe ends it before it starts: nothing is sent for it, its poller goes, the id is free again', async () => {
+      const socket = await openAckedSocket(gateway.url);
+      const subscribe = (n: number) => ({ id: 'quick', type: 'subscribe', payload: { query: `subscription { executionUpdated(id: "polos:${uuid(n)}") { id status } }` } });
+      socket.send(subscribe(710));
+      socket.send({ id: 'quick', type: 'complete' });
+      socket.send(subscribe(711));
+      await socket.next((m) => m.id === 'quick' && m.type === 'next');
+      await eventually(() => gateway.live.activePollers === 1);
+      socket.send({ id: 'quick', type: 'complete' });
+      await eventually(() => gateway.live.activePollers === 0);
+      const named = socket.messages.filter((m) => m.id === 'quick').map((m) => m.payload.data.executionUpdated.id);
+      expect(named.length).toBeGreaterThan(0);
+      expect(named.every((id: string) => id === `polos:${uuid(711)}`)).toBe(true);
+      expect(socket.socket.readyState).toBe(socket.socket.OPEN);
     });
   });
 
