@@ -239,7 +239,8 @@ serveRpc(
       if (args.latencyMs !== undefined) latencyMs = args.latencyMs;
       if (args.schedule) {
         schedule = args.schedule;
-        firstServed.clear(); // a new run: the steps start over
+        firstServed.clear(); // a new run: the steps start over, and so do its push counts
+        streamsOpened = callbacksSent = 0;
       }
       if (args.push) push = { ...push, ...args.push };
     },
