@@ -13,6 +13,8 @@ declare module 'autocannon' {
   interface Options {
     url: string;
     connections?: number;
+    /** Requests per second from all connections together (0: as fast as the target answers). */
+    overallRate?: number;
     duration?: number;
     amount?: number;
     pipelining?: number;

@@ -17,6 +17,7 @@
  *   BENCH_ONLY=W1,W2,...  workloads to run (W1,W1c1,W2,W3,W4,W5,growth,client)
  *   BENCH_TARGETS=gateway,naive,proxy,direct
  *   BENCH_CONNECTIONS=50  autocannon connections (and direct client loops)
+ *   BENCH_RATE=n          offer every target the same n requests/s instead of as many as it answers (CPU per request at equal load)
  *   BENCH_CLIENT_CONCURRENCY=10  calls in flight in the client micro-benchmark
  *   UPSTREAM_MAX_CONNECTIONS=256  upstream sockets per upstream for gateway, proxy and direct (see workloads.ts)
  *   BENCH_LATENCY_MS=20   W3's fixed upstream latency

@@ -31,6 +31,12 @@ export const FULL = env.BENCH_FULL === '1';
 export const DURATION_S = Number(env.BENCH_DURATION_S ?? (FULL ? 10 : 5));
 export const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 2);
 export const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
+/**
+ * Requests/s offered by all connections together (0, the default: as many as the target answers).
+ * Set, every target gets the same load, so CPU per request compares work with work: at its own
+ * top speed a faster server also gets more requests per event-loop turn and per system call.
+ */
+export const RATE = Number(env.BENCH_RATE ?? 0);
 export const LATENCY_MS = Number(env.BENCH_LATENCY_MS ?? 20);
 export const SOAK_S = env.BENCH_SOAK === '1' ? 60 : Number(env.BENCH_SOAK_S ?? 0);
 export const PROFILE = env.BENCH_PROFILE === '1';
@@ -168,6 +174,7 @@ export async function cannon(url: string, body: () => string, connections: numbe
     url,
     connections,
     duration: seconds,
+    overallRate: RATE,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }],
