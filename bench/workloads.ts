@@ -174,7 +174,7 @@ export async function cannon(url: string, body: () => string, connections: numbe
     url,
     connections,
     duration: seconds,
-    overallRate: RATE,
+    ...(RATE > 0 ? { overallRate: RATE } : {}), // autocannon refuses an explicit 0
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }],
