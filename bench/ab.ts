@@ -6,8 +6,10 @@
  * requests/s, p50 and CPU per request of each, relative to A, with the spread over the rounds.
  *
  * Environment: BENCH_AB_WORKLOADS (default W1,W2,W4), BENCH_AB_ROUNDS (default 3),
- * BENCH_AB_BASELINES (proxy,naive; empty for none), and the BENCH_* variables of bench/run.ts
- * (BENCH_DURATION_S per run, BENCH_WARMUP_S, BENCH_CONNECTIONS…).
+ * BENCH_AB_BASELINES (proxy,naive; empty for none), BENCH_AB_OTHER_NODE_ARGS (Node flags for the
+ * other trees' gateways only: `bench/ab.ts .` with `--max-semi-space-size=64` compares a flag on
+ * the same code), and the BENCH_* variables of bench/run.ts (BENCH_DURATION_S per run,
+ * BENCH_WARMUP_S, BENCH_CONNECTIONS…).
  */
 import { resolve } from 'node:path';
 import { DirectClient } from './direct.js';
@@ -19,6 +21,7 @@ const others = process.argv.slice(2).map((tree) => resolve(tree));
 const keys = (process.env.BENCH_AB_WORKLOADS ?? 'W1,W2,W4').split(',');
 const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 3);
 const baselines = (process.env.BENCH_AB_BASELINES ?? 'proxy,naive').split(',').filter(Boolean) as ('proxy' | 'naive' | 'direct')[];
+const otherNodeArgs = (process.env.BENCH_AB_OTHER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -36,7 +39,7 @@ const { urls } = upstreams.ready;
 const none = { gateway: null, naive: null, proxy: null, direct: null };
 const sides: Side[] = [{ name: 'A', target: 'gateway', processes: { upstreams, ...none, gateway: await startGatewayChild(urls) } }];
 for (const [i, tree] of others.entries()) {
-  sides.push({ name: String.fromCharCode(66 + i), target: 'gateway', processes: { upstreams, ...none, gateway: await startGatewayChild(urls, [], tree) } });
+  sides.push({ name: String.fromCharCode(66 + i), target: 'gateway', processes: { upstreams, ...none, gateway: await startGatewayChild(urls, otherNodeArgs, tree) } });
 }
 for (const baseline of baselines) {
   const processes: Processes =
