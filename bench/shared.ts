@@ -9,7 +9,17 @@
  * terminal ids so that the terminal cache holds all of them after warm-up.
  */
 
+import { readFileSync } from 'node:fs';
+
 export type Provider = 'flowker' | 'promptlayer' | 'polos';
+
+/**
+ * The V8 heap flags the gateway runs with (package.json's `start:prod`, and `start`): the
+ * benchmarks start their gateway with them too, so that they measure it as it runs. Read from
+ * package.json so that the two cannot drift apart; the baselines run with Node's defaults.
+ */
+export const GATEWAY_HEAP_FLAGS: readonly string[] =
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod']!.match(/--max-(?:semi|old)-space-size=\d+/g) ?? [];
 
 /** Execution numbers at or above this are terminal (completed) upstream. */
 export const TERMINAL_BASE = 100_000_000;

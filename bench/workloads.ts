@@ -9,6 +9,7 @@ import { cpuBetween, startChild, type Child, type Usage } from './ipc.js';
 import {
   callsFor,
   fmt,
+  GATEWAY_HEAP_FLAGS,
   globalIdOf,
   mib,
   percentile,
@@ -296,9 +297,10 @@ export const targetEnv = (urls: Record<Provider, string>): Record<string, string
 });
 
 /**
- * `--expose-gc` only makes `usage({ gc: true })` possible (the soak's before/after figures).
- * BENCH_GATEWAY_ROOT runs another tree's gateway (e.g. a copy from before a change) in this harness.
+ * With the heap flags the gateway ships with (GATEWAY_HEAP_FLAGS); `--expose-gc` only makes
+ * `usage({ gc: true })` possible (the soak's before/after figures). BENCH_GATEWAY_ROOT runs another
+ * tree's gateway (e.g. a copy from before a change) in this harness, with this tree's flags.
  */
-export const startGatewayChild = (urls: Record<Provider, string>, nodeArgs: string[] = [], root = env.BENCH_GATEWAY_ROOT) =>
-  startChild<{ url: string }>('gateway-child.ts', { env: targetEnv(urls), nodeArgs: ['--expose-gc', ...nodeArgs], ...(root ? { root } : {}) });
+export const startGatewayChild = (urls: Record<Provider, string>, nodeArgs: readonly string[] = [], root = env.BENCH_GATEWAY_ROOT) =>
+  startChild<{ url: string }>('gateway-child.ts', { env: targetEnv(urls), nodeArgs: [...GATEWAY_HEAP_FLAGS, '--expose-gc', ...nodeArgs], ...(root ? { root } : {}) });
 
