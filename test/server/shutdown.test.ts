@@ -162,15 +162,10 @@ describe('SIGTERM on the real process', () => {
     idleStdout = gateway.stdout;
   });
 
-  // BUG (src/server/gateway.ts + src/main.ts): ApolloServer is created without
-  // `stopOnTerminationSignals: false`, so outside NODE_ENV=test Apollo installs its own SIGTERM
-  // handler next to main.ts's. Apollo's handler calls apollo.stop() first; gateway.close() then
-  // calls apollo.stop() a second time, which awaits Apollo's stop barrier, and Apollo 5 never
-  // resolves that barrier on a successful stop. So gateway.close() never returns: live.close(),
-  // pubsub.close() and reader.close() never run, "stopped" is never logged and process.exit(0)
-  // is never called. The process only exits (with 0) because its event loop happens to empty;
-  // with anything still holding it open (a Redis connection with REDIS_URL) it would hang until
-  // SIGKILL. Fix: `new ApolloServer({ ..., stopOnTerminationSignals: false })` (main.ts owns signals).
+  // gateway.close() must return, so that "stopped" is logged and main.ts exits by itself, not
+  // because its event loop happens to empty: with anything still holding it open (a Redis
+  // connection with REDIS_URL) the process would hang until SIGKILL. (Once, Apollo Server's own
+  // SIGTERM handler next to main.ts's made close() wait forever on Apollo's stop barrier.)
   it('the "stopped" log line reaches stdout before the process exits', () => {
     expect(idleStdout).toContain('"msg":"shutting down"');
     expect(idleStdout).toContain('"msg":"stopped"');
