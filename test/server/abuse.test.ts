@@ -112,6 +112,24 @@ describe('operation limits (default MAX_* values)', () => {
     expect(calls).toBe(0);
   });
 
+  it('a document that spends graphql-js’s validation budget (1,000 repeated fields, under MAX_TOKENS) is told why, on HTTP and WebSocket', async () => {
+    const query = `{ ${'__typename '.repeat(1_000)} }`;
+    const expected = [
+      {
+        message: 'Validation aborted: the document repeats fields or fragments more than graphql-js will compare (its fixed validation budget). Send fewer repeated selections.',
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      },
+    ];
+    const response = await graphql(gateway.url, query);
+    expect(response.status).toBe(400);
+    expect(response.errors).toEqual(expected);
+    const socket = await openAckedSocket(gateway.url);
+    socket.send({ id: 'budget', type: 'subscribe', payload: { query } });
+    expect((await socket.next((m) => m.id === 'budget')).payload).toEqual(expected);
+    socket.socket.close(1000);
+    await socket.closed;
+  });
+
   it('a token bomb is a client error (HTTP 400), not a server error', async () => {
     const response = await graphql(gateway.url, `{ ${'__typename '.repeat(6_000)} }`);
     expect(response.status).toBe(400);

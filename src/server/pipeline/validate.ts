@@ -77,7 +77,17 @@ export function createValidator(schema: GraphQLSchema, { limits, introspection }
 }
 
 /** Limits keep their code; every other rule's error is a GRAPHQL_VALIDATION_FAILED, as Apollo names it. */
-const withValidationCode = (error: GraphQLError): GraphQLError =>
-  error.extensions.code
-    ? error
-    : new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
+const withValidationCode = (error: GraphQLError): GraphQLError => {
+  if (error.extensions.code) return error;
+  const message = error.message === VALIDATION_ABORTED ? BUDGET_SPENT : error.message;
+  return new GraphQLError(message, { nodes: error.nodes ?? null, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
+};
+
+/**
+ * graphql-js stops validating a document whose field comparisons or fragment walks exceed a fixed
+ * budget of its own (a few hundred repeated fields, well within MAX_TOKENS, can do that) and says
+ * only this; the client is told why.
+ */
+const VALIDATION_ABORTED = 'Validation aborted.';
+const BUDGET_SPENT =
+  'Validation aborted: the document repeats fields or fragments more than graphql-js will compare (its fixed validation budget). Send fewer repeated selections.';
