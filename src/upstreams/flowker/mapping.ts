@@ -24,6 +24,8 @@ const ERROR_CODE = /\b(FLK-\d{4})\b/;
 
 export function fromFlowkerStatus(upstreamId: string, body: FlowkerExecutionStatusBody): Execution {
   const { status, reason } = executionStatusFrom(EXECUTION_STATUS, body.status);
+  // Flowker sets startedAt when it creates the execution, so it is the creation time as well.
+  const startedAt = toDateTime(body.startedAt);
   return {
     provider: 'flowker',
     upstreamId,
@@ -31,9 +33,8 @@ export function fromFlowkerStatus(upstreamId: string, body: FlowkerExecutionStat
     status,
     upstreamStatus: body.status,
     statusReason: reason ?? timeoutReason(status, body.errorMessage),
-    // Flowker sets startedAt when it creates the execution, so it is the creation time as well.
-    createdAt: toDateTime(body.startedAt),
-    startedAt: toDateTime(body.startedAt),
+    createdAt: startedAt,
+    startedAt,
     completedAt: toDateTime(body.completedAt),
     progress: body.totalSteps == null ? null : { completed: body.currentStepNumber ?? 0, total: body.totalSteps },
     input: null,
