@@ -85,7 +85,7 @@ const withValidationCode = (error: GraphQLError): GraphQLError => {
 
 /**
  * graphql-js stops validating a document whose field comparisons or fragment walks exceed a fixed
- * budget of its own (a few hundred repeated fields, well within MAX_TOKENS, can do that) and says
+ * budget of its own (about a thousand repeated fields, well within MAX_TOKENS, do that) and says
  * only this; the client is told why.
  */
 const VALIDATION_ABORTED = 'Validation aborted.';
