@@ -1,8 +1,8 @@
 /**
  * Wires the gateway: adapters → reader (cache, dedup) → schema → the operation pipeline, served
- * by graphql-http on node:http for HTTP, by graphql-ws for WebSocket (same port and path) and by
- * graphql-sse for Server-Sent Events (`/graphql/stream`), with the same auth, limits, masking, log
- * line and metrics on all three (src/server/pipeline/). Everything started here is released by
+ * by graphql-http on node:http for HTTP, by our graphql-transport-ws server on ws for WebSocket
+ * (same port and path) and by graphql-sse for Server-Sent Events (`/graphql/stream`), with the same
+ * auth, limits, masking, log line and metrics on all three (src/server/pipeline/). Everything started here is released by
  * `close()`, in the order a graceful shutdown needs: stop accepting, let in-flight operations
  * finish, close sockets and streams, then pools, and export the last spans; and by a start-up
  * that fails half-way (the port is taken), which then rejects with one message.
@@ -127,7 +127,7 @@ async function openGateway(config: Config, options: GatewayOptions, logger: Logg
     plugins: [...(tracing ? [tracing.plugin] : []), ...(options.plugins ?? []), ...(trustedDocuments ? [trustedDocuments] : []), logLinePlugin(logger), metricsPlugin(metrics)],
   });
   const httpServer = createServer();
-  // Attached once the port is bound (below): ws re-emits a listen error, which graphql-ws would print.
+  // Attached once the port is bound (below): ws would re-emit a listen error as a WebSocket server error.
   let webSocket: WebSocketHandle | undefined;
   const attachWebSocket = () => attachWebSocketServer(httpServer, {
     pipeline,

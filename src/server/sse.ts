@@ -24,7 +24,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { createHandler, TOKEN_HEADER_KEY, TOKEN_QUERY_KEY, type Request, type Response } from 'graphql-sse';
-import type { GatewayContext, RequestFacts as GatewayRequestFacts } from '../graphql/context.js';
+import type { GatewayContext, RequestFacts } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { MISSING_KEY, type KeyCheck } from './auth.js';
 import { BodyRefusal, corsFor, passes, pathOf, readBody, sendErrors } from './http-app.js';
@@ -37,7 +37,7 @@ const SSE_PATH = '/graphql/stream';
 export interface SseOptions {
   readonly schema: GraphQLSchema;
   readonly pipeline: Pipeline;
-  readonly context: (facts: GatewayRequestFacts) => GatewayContext;
+  readonly context: (facts: RequestFacts) => GatewayContext;
   readonly keyCheck: KeyCheck;
   readonly logger: Logger;
   readonly corsOrigins: readonly string[];
@@ -56,14 +56,14 @@ export interface SseTransport {
 }
 
 /** What the adapter hands graphql-sse's hooks with each request. */
-interface RequestFacts {
+interface SseRequestContext {
   readonly requestId: string;
   readonly documentId: unknown;
   /** The adapter's own request (dropping an expired reservation): no key to check. */
   readonly internal?: boolean;
 }
 
-type SseRequest = Request<IncomingMessage | null, RequestFacts>;
+type SseRequest = Request<IncomingMessage | null, SseRequestContext>;
 
 const json = (status: number, statusText: string, body: unknown, headers: Record<string, string> = {}): Response => [
   JSON.stringify(body),
@@ -95,7 +95,7 @@ export function createSseTransport(options: SseOptions): SseTransport {
     // `data` present (and left out of the JSON): how graphql-sse tells a result from its arguments.
     ({ data: undefined, errors: errors.map((error) => error.toJSON()) }) as unknown as ExecutionResult;
 
-  const handler = createHandler<IncomingMessage | null, RequestFacts>({
+  const handler = createHandler<IncomingMessage | null, SseRequestContext>({
     schema,
     // The pipeline has validated the document (with the gateway's limits) before graphql-sse sees it.
     validate: () => [],

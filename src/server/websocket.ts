@@ -186,7 +186,7 @@ class Connection {
     this.socket.close(code, reason);
   }
 
-  stopInitTimer(): void {
+  private stopInitTimer(): void {
     clearTimeout(this.initTimer);
     this.initTimer = undefined;
   }
@@ -263,10 +263,7 @@ class Subscription {
       void stream?.return?.(); // completed by the client, or its socket closed, while it was prepared
       return;
     }
-    if (!stream) {
-      this.connection.send(this.next(result as FormattedExecutionResult)).then(() => this.connection.finished(this), (error: unknown) => this.connection.failed(error));
-      return;
-    }
+    if (!stream) return this.sendNext(result as FormattedExecutionResult, () => this.connection.finished(this));
     this.stream = stream;
     this.pull();
   }
@@ -287,14 +284,12 @@ class Subscription {
   private stepped(step: IteratorResult<FormattedExecutionResult>): void {
     if (!this.connection.holds(this)) return;
     if (step.done) return this.connection.finished(this);
-    this.connection.send(this.next(step.value)).then(
-      () => this.pull(),
-      (error: unknown) => this.connection.failed(error),
-    );
+    this.sendNext(step.value, () => this.pull());
   }
 
-  private next(result: FormattedExecutionResult): string {
-    return JSON.stringify({ id: this.id, type: MessageType.Next, payload: result });
+  /** A `next` message, and `then` once the socket has taken it. */
+  private sendNext(result: FormattedExecutionResult, then: () => void): void {
+    this.connection.send(JSON.stringify({ id: this.id, type: MessageType.Next, payload: result })).then(then, (error: unknown) => this.connection.failed(error));
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The operation pipeline: every per-operation concern of the gateway, written once and used by
- * every transport (HTTP through graphql-http, WebSocket through graphql-ws, Server-Sent Events
- * through graphql-sse, and whatever comes next). Phases, one module each, in this order:
+ * every transport (HTTP through graphql-http, WebSocket through our graphql-transport-ws server,
+ * Server-Sent Events through graphql-sse, and whatever comes next). Phases, one module each, in this order:
  *
  *   plugins' resolveDocument → parse.ts (MAX_TOKENS) → validate.ts (graphql-js rules, MAX_DEPTH,
  *   MAX_ALIASES, MAX_DIRECTIVES, INTROSPECTION) → operation resolution → cost.ts (MAX_COST,
@@ -22,9 +22,9 @@
  *
  * and `operation.refuse(error)` for a refusal of its own (a per-socket cap). A transport never
  * masks, logs or counts: ending the operation does that, the same way for all. Libraries with
- * graphql-ws's hook shape (graphql-ws, graphql-sse) wire up as websocket.ts does: `onSubscribe`
- * begins and prepares, their `execute`/`subscribe` options call `operation.execute`, and `onNext`
- * returns the (already masked) result unchanged. A transport may pass `headers` (its request
+ * graphql-ws's hook shape (graphql-http, graphql-sse) wire up as http-transport.ts and sse.ts do:
+ * `onSubscribe` begins and prepares, their `execute`/`subscribe` options call `operation.execute`,
+ * and the (already masked) results go out unchanged. A transport may pass `headers` (its request
  * headers; WebSocket: the connection_init payload), where a tracing plugin finds `traceparent`.
  *
  * How a plugin plugs in: an entry in `plugins` (small and named, like plugins/*.ts):
