@@ -11,8 +11,8 @@ import type { ExecutionReader } from '../executions/reader.js';
 import type { CallTally } from '../upstreams/http/client.js';
 
 export interface Loaders {
-  /** Keyed by the normalized global id; the value is null when the upstream has no such execution. */
-  readonly execution: DataLoader<string, Execution | null>;
+  /** Keyed by the execution's reference (cached by its global id); null when the upstream has no such execution. */
+  readonly execution: DataLoader<ExecutionRef, Execution | null, string>;
   /** Steps and output, keyed by the execution itself (only terminal ones cost a call). */
   readonly details: DataLoader<Execution, ExecutionDetails | null, string>;
   /** Parses (BAD_USER_INPUT on a malformed id) and loads. */
@@ -34,7 +34,7 @@ export function createLoaders(reader: ExecutionReader, { memoize = true, tally }
 }
 
 class OperationLoaders implements Loaders {
-  private executionLoader: DataLoader<string, Execution | null> | null = null;
+  private executionLoader: DataLoader<ExecutionRef, Execution | null, string> | null = null;
   private detailsLoader: DataLoader<Execution, ExecutionDetails | null, string> | null = null;
 
   constructor(
@@ -44,8 +44,11 @@ class OperationLoaders implements Loaders {
     private readonly tally: CallTally | undefined,
   ) {}
 
-  get execution(): DataLoader<string, Execution | null> {
-    return (this.executionLoader ??= new DataLoader((ids) => settleEach(ids, (id) => this.reader.cachedExecution(parseGlobalId(id), this.tally)), { cache: this.memoize }));
+  get execution(): DataLoader<ExecutionRef, Execution | null, string> {
+    return (this.executionLoader ??= new DataLoader<ExecutionRef, Execution | null, string>(
+      (refs) => settleEach(refs, (ref) => this.reader.cachedExecution(ref, this.tally)),
+      { cacheKeyFn: formatGlobalId, cache: this.memoize },
+    ));
   }
 
   get details(): DataLoader<Execution, ExecutionDetails | null, string> {
@@ -57,8 +60,8 @@ class OperationLoaders implements Loaders {
 
   // async: a malformed id must reject this one promise, not throw out of a list resolver.
   async loadExecution(globalId: string): Promise<Execution | null> {
-    const ref: ExecutionRef = parseGlobalId(globalId);
+    const ref = parseGlobalId(globalId);
     this.reader.assertConfigured(ref);
-    return this.execution.load(formatGlobalId(ref));
+    return this.execution.load(ref);
   }
 }

@@ -15,7 +15,7 @@ const details = (execution: Execution, context: GatewayContext) =>
 
 /** Parent and root are executions of the same provider, loaded through the same loader. */
 const related = (execution: Execution, upstreamId: string | null, context: GatewayContext) =>
-  upstreamId === null ? null : context.loaders.execution.load(formatGlobalId({ provider: execution.provider, upstreamId }));
+  upstreamId === null ? null : context.loaders.execution.load({ provider: execution.provider, upstreamId });
 
 export const executionResolvers: ExecutionResolvers = {
   id: (execution) => formatGlobalId(execution),
