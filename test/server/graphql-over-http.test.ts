@@ -46,3 +46,27 @@ describe('graphql-http server audits', () => {
     ]);
   });
 });
+
+describe('media type of the answer', () => {
+  const post = (query: string, accept: string | null) =>
+    fetch(`${gateway.url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(accept === null ? {} : { accept }) }, body: JSON.stringify({ query }) });
+
+  // Answers (200) and refusals (400) alike: the type graphql-http negotiates, charset parameters included.
+  it.each([
+    [null, 'application/json; charset=utf-8'],
+    ['application/graphql-response+json', 'application/graphql-response+json; charset=utf-8'],
+    ['application/json, application/graphql-response+json', 'application/json; charset=utf-8'],
+    ['application/graphql-response+json;charset=latin1, application/json', 'application/json; charset=utf-8'],
+    ['text/html, */*', 'application/json; charset=utf-8'],
+  ])('Accept %s: %s', async (accept, expected) => {
+    const answer = await post('{ __typename }', accept);
+    expect([answer.status, answer.headers.get('content-type')]).toEqual([200, expected]);
+    expect(await answer.json()).toEqual({ data: { __typename: 'Query' } });
+    const refusal = await post('{ nope }', accept);
+    expect([refusal.status, refusal.headers.get('content-type')]).toEqual([400, expected]);
+  });
+
+  it('Accept of neither type: 406', async () => {
+    expect((await post('{ __typename }', 'text/html')).status).toBe(406);
+  });
+});
