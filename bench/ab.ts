@@ -8,14 +8,14 @@
  * Environment: BENCH_AB_WORKLOADS (default W1,W2,W4), BENCH_AB_ROUNDS (default 3),
  * BENCH_AB_BASELINES (proxy,naive; empty for none), BENCH_AB_OTHER_NODE_ARGS (Node flags for the
  * other trees' gateways only: `bench/ab.ts .` with `--max-semi-space-size=64` compares a flag on
- * the same code), and the BENCH_* variables of bench/run.ts (BENCH_DURATION_S per run,
+ * the same code), BENCH_PIN (ipc.ts), and the BENCH_* variables of bench/run.ts (BENCH_DURATION_S per run,
  * BENCH_WARMUP_S, BENCH_CONNECTIONS…).
  */
 import { resolve } from 'node:path';
 import { DirectClient } from './direct.js';
-import { startChild, type Child } from './ipc.js';
+import { pin, pinningFacts, type Child } from './ipc.js';
 import { fmt, type Provider } from './shared.js';
-import { measure, POOL_CONNECTIONS, startGatewayChild, targetEnv, WORKLOADS, type Processes, type Row, type Target } from './workloads.js';
+import { measure, POOL_CONNECTIONS, startBaseline, startGatewayChild, startUpstreams, WORKLOADS, type Processes, type Row, type Target } from './workloads.js';
 
 const others = process.argv.slice(2).map((tree) => resolve(tree));
 const keys = (process.env.BENCH_AB_WORKLOADS ?? 'W1,W2,W4').split(',');
@@ -34,7 +34,8 @@ interface Side {
   readonly processes: Processes;
 }
 
-const upstreams = await startChild<{ urls: Record<Provider, string> }>('upstreams.ts');
+pin(process.pid, 'load');
+const upstreams = await startUpstreams();
 const { urls } = upstreams.ready;
 const none = { gateway: null, naive: null, proxy: null, direct: null };
 const sides: Side[] = [{ name: 'A', target: 'gateway', processes: { upstreams, ...none, gateway: await startGatewayChild(urls) } }];
@@ -45,7 +46,7 @@ for (const baseline of baselines) {
   const processes: Processes =
     baseline === 'direct'
       ? { upstreams, ...none, direct: new DirectClient(urls, POOL_CONNECTIONS) }
-      : { upstreams, ...none, [baseline]: await startChild<{ url: string }>(`${baseline}.ts`, { env: targetEnv(urls) }) };
+      : { upstreams, ...none, [baseline]: await startBaseline(baseline, urls) };
   sides.push({ name: baseline, target: baseline, processes });
 }
 const results = new Map<string, Row[][]>();
@@ -72,7 +73,7 @@ try {
 }
 
 const range = (values: number[], digits: number) => `${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}`;
-process.stdout.write(`\nA = ${process.cwd()}${others.map((tree, i) => `, ${String.fromCharCode(66 + i)} = ${tree}`).join('')}; medians of ${rounds} rotating runs (range in brackets)\n\n`);
+process.stdout.write(`\nA = ${process.cwd()}${others.map((tree, i) => `, ${String.fromCharCode(66 + i)} = ${tree}`).join('')}; medians of ${rounds} rotating runs (range in brackets); ${pinningFacts()}\n\n`);
 process.stdout.write('| workload | side | req/s | vs A | p50 ms | CPU ms / req | vs A | best CPU ms / req |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n');
 for (const [key, rows] of results) {
   const rps = rows.map((side) => median(side.map((row) => row.rps)));

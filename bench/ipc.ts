@@ -4,7 +4,8 @@
  * over the IPC channel (usage figures, counters, configuration, stop). A child exits when its
  * parent goes away, so an interrupted run leaves nothing behind.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export interface Usage {
@@ -26,6 +27,36 @@ export const cpuBetween = (before: Usage, after: Usage): { percent: number; ms: 
   const ms = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000;
   return { ms, percent: (100 * ms) / (after.at - before.at) };
 };
+
+/**
+ * CPU pinning for the query benchmarks (BENCH_PIN; on by default where `taskset` exists and there
+ * are two CPUs or more): the process measured (a target: gateway, naive gateway, proxy, or the
+ * client micro-benchmark) on CPU 0, the load (autocannon, the direct client, the fake upstreams)
+ * on the others. Unpinned, on a 2-core machine the target's threads (V8's GC helpers among them)
+ * and the load generator take turns on both cores, and a target's throughput depends on how much
+ * of the load's core it can take: the naive gateway's W2 figure moved between 111 and 219 req/s
+ * from run to run. Pinned, every target has exactly one core and the load never waits for it.
+ */
+export type CpuRole = 'target' | 'load';
+
+const PIN_CPUS: Readonly<Record<CpuRole, string>> | null = (() => {
+  if (process.env.BENCH_PIN === '0' || availableParallelism() < 2) return null;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return null; // no taskset here: unpinned
+  }
+  return { target: '0', load: `1-${availableParallelism() - 1}` };
+})();
+
+/** How this run places its processes, for the report's header. */
+export const pinningFacts = (): string =>
+  PIN_CPUS ? `pinned: the target on CPU ${PIN_CPUS.target}, load generator and fake upstreams on CPU ${PIN_CPUS.load} (BENCH_PIN=0: unpinned)` : 'unpinned (BENCH_PIN=0, or no taskset)';
+
+/** Puts a process and all its threads (V8's among them) on its role's CPUs; threads started later inherit them. */
+export function pin(pid: number, role: CpuRole): void {
+  if (PIN_CPUS) execFileSync('taskset', ['-a', '-cp', PIN_CPUS[role], String(pid)], { stdio: 'ignore' });
+}
 
 type Handler = (args: any) => unknown;
 
@@ -69,6 +100,8 @@ export interface ForkOptions {
   readonly args?: readonly string[];
   /** Where the child's stdout goes (its logs); stderr is always shown. */
   readonly stdout?: 'ignore' | 'inherit';
+  /** Pinned to this role's CPUs once started (see BENCH_PIN); unset: left where the OS puts it. */
+  readonly cpus?: CpuRole;
 }
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -100,6 +133,7 @@ export async function startChild<Ready = Record<string, unknown>>(script: string
       }
     });
   });
+  if (options.cpus) pin(child.pid!, options.cpus);
   child.once('exit', () => {
     for (const waiter of pending.values()) waiter.reject(new Error(`${script} exited`));
     pending.clear();

@@ -17,6 +17,7 @@
  *   BENCH_ONLY=W1,W2,...  workloads to run (W1,W1c1,W2,W3,W4,W5,growth,client)
  *   BENCH_TARGETS=gateway,naive,proxy,direct
  *   BENCH_CONNECTIONS=50  autocannon connections (and direct client loops)
+ *   BENCH_PIN=0           do not pin (default: each target on CPU 0, load and upstreams on the others; ipc.ts)
  *   BENCH_RATE=n          offer every target the same n requests/s instead of as many as it answers (CPU per request at equal load)
  *   BENCH_CLIENT_CONCURRENCY=10  calls in flight in the client micro-benchmark
  *   UPSTREAM_MAX_CONNECTIONS=256  upstream sockets per upstream for gateway, proxy and direct (see workloads.ts)
@@ -30,7 +31,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DirectClient } from './direct.js';
-import { startChild, type Child, type Usage } from './ipc.js';
+import { pin, pinningFacts, startChild, type Child, type Usage } from './ipc.js';
 import { profileMarkdown, summarize } from './profile.js';
 import { machineFacts, table, writeSection } from './report.js';
 import { fmt, mib, percentile, type Provider } from './shared.js';
@@ -46,7 +47,9 @@ import {
   POOL_CONNECTIONS,
   PROFILE,
   SOAK_S,
+  startBaseline,
   startGatewayChild,
+  startUpstreams,
   targetEnv,
   TARGETS,
   W4_SETS,
@@ -76,12 +79,13 @@ const medianRow = (rows: Row[]): Row => [...rows].sort((a, b) => a.p50 - b.p50)[
 
 async function main(): Promise<void> {
   const started = performance.now();
-  process.stdout.write(`execution-gateway benchmark (${FULL ? 'full' : 'quick'}: ${WARMUP_S} s warm-up + ${DURATION_S} s per run, ${CONNECTIONS} connections)\n${machineFacts()}\n\n`);
-  const upstreams = await startChild<{ urls: Record<Provider, string> }>('upstreams.ts');
+  process.stdout.write(`execution-gateway benchmark (${FULL ? 'full' : 'quick'}: ${WARMUP_S} s warm-up + ${DURATION_S} s per run, ${CONNECTIONS} connections)\n${machineFacts()}\n${pinningFacts()}\n\n`);
+  pin(process.pid, 'load');
+  const upstreams = await startUpstreams();
   const urls = upstreams.ready.urls;
   const gateway = TARGETS.has('gateway') ? await startGatewayChild(urls) : null;
-  const naive = TARGETS.has('naive') ? await startChild<{ url: string }>('naive.ts', { env: targetEnv(urls) }) : null;
-  const proxy = TARGETS.has('proxy') ? await startChild<{ url: string }>('proxy.ts', { env: targetEnv(urls) }) : null;
+  const naive = TARGETS.has('naive') ? await startBaseline('naive', urls) : null;
+  const proxy = TARGETS.has('proxy') ? await startBaseline('proxy', urls) : null;
   const direct = TARGETS.has('direct') ? new DirectClient(urls, POOL_CONNECTIONS) : null;
   const processes: Processes = { upstreams, gateway, naive, proxy, direct };
   const gatewayRssStart = gateway ? (await gateway.call<Usage>('usage')).rss : 0;
@@ -166,7 +170,7 @@ async function measureClientCall(urls: Record<Provider, string>, upstreams: Chil
   process.stdout.write(`client: one upstream call through the client (request, parse, validate, map), Polos, ${CLIENT_CONCURRENCY} at a time\n`);
   await upstreams.call('configure', { latencyMs: 0 });
   const root = env.BENCH_GATEWAY_ROOT;
-  const child = await startChild('client-call.ts', { env: targetEnv(urls), ...(root ? { root } : {}) });
+  const child = await startChild('client-call.ts', { env: targetEnv(urls), cpus: 'target', ...(root ? { root } : {}) });
   try {
     const args = { provider: 'polos', calls: 5_000, concurrency: CLIENT_CONCURRENCY };
     await child.call('run', args);
@@ -223,7 +227,8 @@ function report(
     `${FULL ? 'Full' : 'Quick'} mode: ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row; autocannon (or the direct client) with the connections shown; ` +
       `gateway with default settings (UPSTREAM_MAX_CONNECTIONS ${POOL_CONNECTIONS}, LOG_LEVEL ${env.BENCH_LOG_LEVEL ?? 'info'} to /dev/null); ` +
       `every client request asks for executions no other request asks for (W4: a fixed pool of ${W4_SETS * 10} terminal ones). ` +
-      '"CPU %" is the target process\'s CPU time over the run as a share of one core; RSS is its peak during the run.',
+      '"CPU %" is the target process\'s CPU time over the run as a share of one core; RSS is its peak during the run. ' +
+      `CPUs: ${pinningFacts()}.`,
     '',
   );
   lines.push(

@@ -302,5 +302,11 @@ export const targetEnv = (urls: Record<Provider, string>): Record<string, string
  * tree's gateway (e.g. a copy from before a change) in this harness, with this tree's flags.
  */
 export const startGatewayChild = (urls: Record<Provider, string>, nodeArgs: readonly string[] = [], root = env.BENCH_GATEWAY_ROOT) =>
-  startChild<{ url: string }>('gateway-child.ts', { env: targetEnv(urls), nodeArgs: [...GATEWAY_HEAP_FLAGS, '--expose-gc', ...nodeArgs], ...(root ? { root } : {}) });
+  startChild<{ url: string }>('gateway-child.ts', { env: targetEnv(urls), nodeArgs: [...GATEWAY_HEAP_FLAGS, '--expose-gc', ...nodeArgs], cpus: 'target', ...(root ? { root } : {}) });
+
+/** The fake upstreams, on the load's CPUs (with this process, which runs autocannon: `pin(process.pid, 'load')`). */
+export const startUpstreams = () => startChild<{ urls: Record<Provider, string> }>('upstreams.ts', { cpus: 'load' });
+
+/** A baseline server (bench/naive.ts, bench/proxy.ts), a target like the gateway. */
+export const startBaseline = (name: 'naive' | 'proxy', urls: Record<Provider, string>) => startChild<{ url: string }>(`${name}.ts`, { env: targetEnv(urls), cpus: 'target' });
 
