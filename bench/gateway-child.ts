@@ -3,6 +3,7 @@
  * `npm start` is), so that its CPU time and RSS are its own. Logs go to this process's stdout,
  * which the benchmark discards by default: the per-operation log line is still produced.
  */
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../src/config.js';
@@ -13,6 +14,8 @@ import { serveRpc, usage } from './ipc.js';
 const config = loadConfig(process.env);
 const gateway = await startGateway(config, { logger: createLogger(config.logLevel) });
 /** Event-loop delay: how late timers (pollers) and sockets are served under load. */
+const inspector = new Session();
+inspector.connect();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
@@ -29,6 +32,14 @@ serveRpc(
       (globalThis as { gc?: () => void }).gc?.();
       return writeHeapSnapshot(args.path);
     },
+    /**
+     * Starts V8's sampling heap profiler, counting objects the scavenger already collected too:
+     * where the garbage comes from (bench/alloc.ts), which a heap snapshot cannot show.
+     */
+    startAllocations: async () => {
+      await inspector.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+    },
+    stopAllocations: async () => (await inspector.post('HeapProfiler.stopSampling')).profile,
     /** Event-loop delay since the last call (ms), then starts over. */
     loopDelay: () => {
       // The histogram counts the 10 ms sampling period itself: report only the lateness beyond it.
