@@ -7,12 +7,12 @@ import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
 import { startGateway } from '../src/server/gateway.js';
 import { serveRpc, usage } from './ipc.js';
 
 const config = loadConfig(process.env);
-const gateway = await startGateway(config, { logger: createLogger(config.logLevel) });
+// Its own logger, as `npm start` has it (LOG_BUFFER_BYTES and all).
+const gateway = await startGateway(config);
 /** Event-loop delay: how late timers (pollers) and sockets are served under load. */
 const inspector = new Session();
 inspector.connect();

@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   /** Serve the embedded demo upstreams (src/demo/); see wantsDemo. */
   DEMO: optional(z.stringbool()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Log lines are written in batches of this many bytes (and at least every second); 0 writes each as it comes. */
+  LOG_BUFFER_BYTES: int(4096, 0).pipe(z.number().max(16_383, { error: 'must be below 16384 (pino writes at most 16 KiB at a time)' })),
 
   FLOWKER_BASE_URL: optional(httpUrl),
   FLOWKER_API_KEY: optional(secret),
@@ -125,6 +127,7 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  readonly logBufferBytes: number;
   readonly upstreams: readonly UpstreamConfig[];
   readonly http: HttpTuning;
   readonly poll: {
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    logBufferBytes: e.LOG_BUFFER_BYTES,
     upstreams: upstreamsFrom(e),
     http: {
       connectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,

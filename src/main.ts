@@ -7,14 +7,14 @@ import { ConfigError, loadConfig, wantsDemo } from './config.js';
 import type { DemoUpstreams } from './demo/upstreams.js';
 import { toProviderEnum } from './domain/ids.js';
 import { releaseAll, StartupError } from './lifecycle.js';
-import { createLogger } from './logger.js';
+import { createLogger, stdoutDestination } from './logger.js';
 import { startGateway, type Gateway } from './server/gateway.js';
 
 async function main(): Promise<void> {
   const demo = wantsDemo() ? await startDemo() : null;
   try {
     const config = loadConfig({ ...process.env, ...demo?.env, ...(demo ? demoCallbackUrl(process.env) : {}) });
-    const logger = createLogger(config.logLevel);
+    const logger = createLogger(config.logLevel, stdoutDestination(config.logBufferBytes));
     const gateway = await startGateway(config, { logger });
     stopOnSignals(gateway, demo, logger); // before the banner: a SIGTERM right after "ready" still shuts down gracefully
     printBanner(gateway, demo, config.graphiqlEnabled);

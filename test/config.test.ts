@@ -1,6 +1,6 @@
 /** When the embedded demo upstreams run (wantsDemo): never by themselves in production. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, wantsDemo } from '../src/config.js';
+import { ConfigError, loadConfig, wantsDemo } from '../src/config.js';
 
 const FLOWKER = { FLOWKER_BASE_URL: 'https://flowker.example.com' };
 
@@ -24,5 +24,19 @@ describe('wantsDemo', () => {
   ])('%s: one ConfigError saying what to set', (_case, env, message) => {
     expect(() => wantsDemo(env)).toThrow(ConfigError);
     expect(() => wantsDemo(env)).toThrow(message);
+  });
+});
+
+describe('LOG_BUFFER_BYTES', () => {
+  const env = { ...FLOWKER, FLOWKER_API_KEY: 'flowker-test-key-0001' };
+
+  it('batches 4 KiB of log lines by default; 0 writes each line as it comes', () => {
+    expect(loadConfig(env).logBufferBytes).toBe(4096);
+    expect(loadConfig({ ...env, LOG_BUFFER_BYTES: '0' }).logBufferBytes).toBe(0);
+  });
+
+  it('refuses 16 KiB or more (pino writes at most that at once), naming the variable', () => {
+    expect(() => loadConfig({ ...env, LOG_BUFFER_BYTES: '16384' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...env, LOG_BUFFER_BYTES: '16384' })).toThrow(/LOG_BUFFER_BYTES must be below 16384/);
   });
 });

@@ -83,6 +83,41 @@ describe.concurrent('starting the process', () => {
   });
 });
 
+describe('log lines from the real process (LOG_BUFFER_BYTES batches them)', () => {
+  it('a line is written within the flush interval while the process runs, and a buffered one before it exits on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', DEMO: '1', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => pattern.test(stdout) && (child.stdout.off('data', check), resolve());
+        child.stdout.on('data', check);
+        check();
+      });
+    try {
+      await seen(/ready: http\S+/);
+      const url = /ready: (http\S+)/.exec(stdout)![1]!;
+      const query = (name: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `query ${name} { __typename }` }) });
+      // Far less than 4 KiB: only the periodic flush writes it.
+      await query('WhileRunning');
+      await seen(/"operationName":"WhileRunning"/);
+      await query('AtShutdown');
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      const lines = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { operationName?: string; msg: string });
+      expect(lines.map((line) => line.operationName ?? line.msg)).toEqual(expect.arrayContaining(['WhileRunning', 'AtShutdown', 'shutting down', 'stopped']));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
 describe('the start-up import graph', () => {
   it('src/main.ts loads src/demo/ only through import(), never statically', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['scripts/static-imports.mjs', 'src/main.ts'], { cwd: ROOT });

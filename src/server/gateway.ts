@@ -21,7 +21,7 @@ import { createLoaders } from '../graphql/loaders.js';
 import { buildSchema } from '../graphql/schema.js';
 import { LiveExecutions } from '../live/live-executions.js';
 import { createPush } from '../live/push-channels.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, stdoutDestination, type Logger } from '../logger.js';
 import { startTracing } from '../tracing/index.js';
 import { createAdapters } from '../upstreams/registry.js';
 import { createKeyCheck } from './auth.js';
@@ -66,7 +66,7 @@ export interface GatewayOptions {
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, stdoutDestination(config.logBufferBytes));
   const opened = new OpenedResources();
   try {
     return await openGateway(config, options, logger, opened);
