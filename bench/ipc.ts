@@ -46,7 +46,7 @@ const PIN_CPUS: Readonly<Record<CpuRole, string>> | null = (() => {
   } catch {
     return null; // no taskset here: unpinned
   }
-  return { target: '0', load: `1-${availableParallelism() - 1}` };
+  return { target: '0', load: availableParallelism() === 2 ? '1' : `1-${availableParallelism() - 1}` };
 })();
 
 /** How this run places its processes, for the report's header. */
