@@ -36,6 +36,8 @@ export function createLoaders(reader: ExecutionReader, { memoize = true, tally }
 class OperationLoaders implements Loaders {
   private executionLoader: DataLoader<ExecutionRef, Execution | null, string> | null = null;
   private detailsLoader: DataLoader<Execution, ExecutionDetails | null, string> | null = null;
+  /** Ids as the client wrote them, and their lookups: an id that aliases repeat is parsed once. */
+  private lookups: Map<string, Promise<Execution | null>> | null = null;
 
   constructor(
     private readonly reader: ExecutionReader,
@@ -58,8 +60,16 @@ class OperationLoaders implements Loaders {
     ));
   }
 
+  loadExecution(globalId: string): Promise<Execution | null> {
+    if (!this.memoize) return this.parseAndLoad(globalId);
+    const lookups = (this.lookups ??= new Map());
+    let lookup = lookups.get(globalId);
+    if (lookup === undefined) lookups.set(globalId, (lookup = this.parseAndLoad(globalId)));
+    return lookup;
+  }
+
   // async: a malformed id must reject this one promise, not throw out of a list resolver.
-  async loadExecution(globalId: string): Promise<Execution | null> {
+  private async parseAndLoad(globalId: string): Promise<Execution | null> {
     const ref = parseGlobalId(globalId);
     this.reader.assertConfigured(ref);
     return this.execution.load(ref);
