@@ -44,6 +44,21 @@ const FLUSH_INTERVAL_MS = 1_000;
 export const stdoutDestination = (bufferBytes: number): pino.DestinationStream =>
   pino.destination({ dest: process.stdout.fd, minLength: bufferBytes, periodicFlush: bufferBytes > 0 ? FLUSH_INTERVAL_MS : 0, sync: false });
 
+/**
+ * Writes what the destination still holds (LOG_BUFFER_BYTES) before the process exits, waiting
+ * at most `timeoutMs`: a standard output nobody reads any more may never take it. Done here, with
+ * the event loop still running, a broken pipe only turns the destination off; left to the exit
+ * handler's synchronous flush it is an error thrown while the process exits.
+ */
+export const flushLogs = (logger: Logger, timeoutMs = 1_000): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    logger.flush(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
 export function createLogger(level: LoggerOptions['level'] = 'info', destination?: pino.DestinationStream): Logger {
   const options: LoggerOptions = {
     level,

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, wantsDemo } from './config.js';
 import type { DemoUpstreams } from './demo/upstreams.js';
 import { toProviderEnum } from './domain/ids.js';
 import { releaseAll, StartupError } from './lifecycle.js';
-import { createLogger, stdoutDestination } from './logger.js';
+import { createLogger, flushLogs, stdoutDestination } from './logger.js';
 import { startGateway, type Gateway } from './server/gateway.js';
 
 async function main(): Promise<void> {
@@ -90,9 +90,11 @@ function stopOnSignals(gateway: Gateway, demo: DemoUpstreams | null, logger: Ret
         { name: 'demo upstreams', release: () => demo?.close() },
       ]);
       logger.info('stopped');
+      await flushLogs(logger);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'stopped, but not everything was released');
+      await flushLogs(logger);
       process.exit(1);
     }
   };

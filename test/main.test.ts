@@ -118,6 +118,30 @@ describe('log lines from the real process (LOG_BUFFER_BYTES batches them)', () =
   });
 });
 
+describe('a standard output nobody reads any more', () => {
+  it('SIGTERM still stops the process with 0: its buffered log lines do not keep it from exiting', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      // LOG_LEVEL=warn: the one line at start-up (no GATEWAY_API_KEYS) stays in the 4 KiB buffer.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', DEMO: '1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    let text = '';
+    for await (const chunk of child.stdout) {
+      text += String(chunk);
+      if (/ready: http[\s\S]*\n\n/.test(text)) break; // leaving the loop closes our end of the pipe
+    }
+    child.kill('SIGTERM');
+    try {
+      const [code] = await exited;
+      expect(code).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
 describe('the start-up import graph', () => {
   it('src/main.ts loads src/demo/ only through import(), never statically', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['scripts/static-imports.mjs', 'src/main.ts'], { cwd: ROOT });
