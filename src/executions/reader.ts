@@ -45,6 +45,11 @@ export class ExecutionReader {
     return this.freshExecution(ref, tally);
   }
 
+  /** A terminal execution this process already holds, at once; undefined: it must be read (`cachedExecution`). */
+  heldExecution(ref: ExecutionRef): Execution | undefined {
+    return this.cache.peek?.(formatGlobalId(ref));
+  }
+
   /** Always from the upstream (shared while in flight): for pollers that must see its latest state. */
   freshExecution(ref: ExecutionRef, tally?: CallTally): Promise<Execution | null> {
     const key = formatGlobalId(ref);

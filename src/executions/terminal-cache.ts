@@ -9,6 +9,11 @@ import { isTerminal } from '../domain/execution.js';
 
 export interface TerminalCache {
   get(globalId: string): Promise<Execution | undefined>;
+  /**
+   * What this process itself holds, answered at once (a cache behind the network has nothing to
+   * give this way). Only a hit is counted: on a miss the caller goes on to `get`, which counts.
+   */
+  peek?(globalId: string): Execution | undefined;
   /** Ignores non-terminal executions, so callers need not check. */
   set(globalId: string, execution: Execution): Promise<void>;
 }
@@ -35,6 +40,12 @@ export class MemoryTerminalCache implements TerminalCache {
     return execution;
   }
 
+  peek(globalId: string): Execution | undefined {
+    const execution = this.lru.get(globalId);
+    if (execution) this.observer.onLookup?.(true);
+    return execution;
+  }
+
   async set(globalId: string, execution: Execution): Promise<void> {
     if (isTerminal(execution)) this.lru.set(globalId, execution);
   }
@@ -58,6 +69,12 @@ export class TieredTerminalCache implements TerminalCache {
       if (execution) await this.near.set(globalId, execution);
     }
     this.observer.onLookup?.(execution !== undefined);
+    return execution;
+  }
+
+  peek(globalId: string): Execution | undefined {
+    const execution = this.near.peek?.(globalId);
+    if (execution) this.observer.onLookup?.(true);
     return execution;
   }
 

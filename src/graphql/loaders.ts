@@ -72,6 +72,7 @@ class OperationLoaders implements Loaders {
   private async parseAndLoad(globalId: string): Promise<Execution | null> {
     const ref = parseGlobalId(globalId);
     this.reader.assertConfigured(ref);
-    return this.execution.load(ref);
+    // A terminal execution held here needs no batch: it can no longer change.
+    return this.reader.heldExecution(ref) ?? this.execution.load(ref);
   }
 }

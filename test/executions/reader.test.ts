@@ -227,6 +227,21 @@ describe('TieredTerminalCache', () => {
     expect(await far.get('polos:running')).toBeUndefined();
   });
 
+  it('peek answers from this process only, at once: a near hit counts as a hit, a miss is left to get (which counts it)', async () => {
+    const near = new MemoryTerminalCache({ max: 10, ttlMs: 60_000 });
+    const far = new MemoryTerminalCache({ max: 10, ttlMs: 60_000 });
+    const lookups: boolean[] = [];
+    const tiered = new TieredTerminalCache(near, far, { onLookup: (hit) => lookups.push(hit) });
+    await far.set('polos:far', completed());
+    await near.set('polos:near', completed());
+    expect(tiered.peek('polos:near')).toMatchObject({ status: 'COMPLETED' });
+    expect(tiered.peek('polos:far')).toBeUndefined(); // only behind the network: get() finds it
+    expect(lookups).toEqual([true]);
+    expect(await tiered.get('polos:far')).toMatchObject({ status: 'COMPLETED' });
+    expect(tiered.peek('polos:far')).toMatchObject({ status: 'COMPLETED' }); // now kept near
+    expect(lookups).toEqual([true, true, true]);
+  });
+
   it('MemoryTerminalCache rejects options it cannot honour, saying what to pass', () => {
     expect(() => new MemoryTerminalCache({ max: 0, ttlMs: 1 })).toThrow(/max must be a positive integer, got 0/);
     expect(() => new MemoryTerminalCache({ max: 1, ttlMs: 0 })).toThrow(/ttlMs must be positive, got 0/);
