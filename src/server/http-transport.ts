@@ -131,10 +131,24 @@ function refusal(request: HttpRequest, status: number, errors: readonly unknown[
 
 /**
  * The media type graphql-http chose for the request (it refused it with 406 if none): the first
- * of the two the client accepts in UTF-8, in the order it lists them; no `Accept`: JSON.
+ * of the two the client accepts in UTF-8, in the order it lists them; no `Accept`: JSON. A client
+ * sends the same `Accept` every time, so the answers for the first few distinct ones are kept.
  */
 function mediaTypeFor(request: HttpRequest): string {
-  for (const entry of (request.context.headers.get('accept') ?? '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
+  const accept = request.context.headers.get('accept') ?? '*/*';
+  let type = mediaTypes.get(accept);
+  if (type === undefined) {
+    type = negotiate(accept);
+    if (mediaTypes.size < MAX_REMEMBERED_ACCEPTS) mediaTypes.set(accept, type);
+  }
+  return type;
+}
+
+const mediaTypes = new Map<string, string>();
+const MAX_REMEMBERED_ACCEPTS = 64;
+
+function negotiate(accept: string): string {
+  for (const entry of accept.replace(/\s/g, '').toLowerCase().split(',')) {
     const [type, ...params] = entry.split(';');
     const charset = params.find((param) => param.includes('charset=')) ?? 'charset=utf-8';
     if (type === 'application/graphql-response+json' && charset === 'charset=utf-8') return 'application/graphql-response+json; charset=utf-8';
