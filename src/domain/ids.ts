@@ -61,6 +61,14 @@ export function parseGlobalId(id: string): ExecutionRef {
 
 export const formatGlobalId = (ref: ExecutionRef): string => `${ref.provider}:${ref.upstreamId}`;
 
+/**
+ * The global id of `ref`, parsed from `id`: `id` itself when it was written canonically, as ids the
+ * gateway handed out are. A string built by `formatGlobalId` is a new concatenation, which a map
+ * lookup must first copy into one piece; the client's own string is one piece already.
+ */
+export const canonicalGlobalId = (id: string, ref: ExecutionRef): string =>
+  id.length === ref.provider.length + 1 + ref.upstreamId.length && id.endsWith(ref.upstreamId) ? id : formatGlobalId(ref);
+
 /** The provider of a global id this gateway formatted (or parsed) itself. */
 export const providerOfGlobalId = (globalId: string): Provider => globalId.slice(0, globalId.indexOf(':')) as Provider;
 

@@ -45,9 +45,9 @@ export class ExecutionReader {
     return this.freshExecution(ref, tally);
   }
 
-  /** A terminal execution this process already holds, at once; undefined: it must be read (`cachedExecution`). */
-  heldExecution(ref: ExecutionRef): Execution | undefined {
-    return this.cache.peek?.(formatGlobalId(ref));
+  /** A terminal execution this process already holds, at once (by its global id); undefined: it must be read (`cachedExecution`). */
+  heldExecution(globalId: string): Execution | undefined {
+    return this.cache.peek?.(globalId);
   }
 
   /** Always from the upstream (shared while in flight): for pollers that must see its latest state. */

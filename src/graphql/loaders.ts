@@ -6,7 +6,7 @@
  */
 import DataLoader from 'dataloader';
 import type { Execution, ExecutionDetails } from '../domain/execution.js';
-import { formatGlobalId, parseGlobalId, type ExecutionRef } from '../domain/ids.js';
+import { canonicalGlobalId, formatGlobalId, parseGlobalId, type ExecutionRef } from '../domain/ids.js';
 import type { ExecutionReader } from '../executions/reader.js';
 import type { CallTally } from '../upstreams/http/client.js';
 
@@ -73,6 +73,6 @@ class OperationLoaders implements Loaders {
     const ref = parseGlobalId(globalId);
     this.reader.assertConfigured(ref);
     // A terminal execution held here needs no batch: it can no longer change.
-    return this.reader.heldExecution(ref) ?? this.execution.load(ref);
+    return this.reader.heldExecution(canonicalGlobalId(globalId, ref)) ?? this.execution.load(ref);
   }
 }

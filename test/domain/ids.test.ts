@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/domain/errors.js';
-import { PROVIDERS, formatGlobalId, normalizeUpstreamId, parseGlobalId, type ExecutionRef, type Provider } from '../../src/domain/ids.js';
+import { PROVIDERS, canonicalGlobalId, formatGlobalId, normalizeUpstreamId, parseGlobalId, type ExecutionRef, type Provider } from '../../src/domain/ids.js';
 import { gatewayExtensions } from '../../src/server/pipeline/mask.js';
 import { INT64_MAX, INT64_MAX_PLUS_ONE, PROMPTLAYER_ID_ABOVE_2_53 } from '../support/payloads.js';
 
@@ -201,6 +201,8 @@ describe('properties', () => {
         expect(normalizeUpstreamId(ref.provider, ref.upstreamId)).toBe(ref.upstreamId);
         // Whatever was accepted is canonical: formatting and parsing again is stable.
         expect(parseGlobalId(formatGlobalId(ref))).toEqual(ref);
+        // The client's own string stands for the canonical id only when it is that id.
+        expect(canonicalGlobalId(id, ref)).toBe(formatGlobalId(ref));
       }),
       { numRuns: 1_000 },
     );
@@ -218,7 +220,9 @@ describe('properties', () => {
   it('UUID case does not matter: every spelling parses to the lower-case ref', () => {
     fc.assert(
       fc.property(fc.constantFrom<Provider>('flowker', 'polos'), fc.uuid(), fc.array(fc.boolean(), { minLength: 1, maxLength: 36 }), (provider, uuid, mask) => {
-        expect(parseGlobalId(`${provider}:${mixCase(uuid, mask)}`)).toEqual({ provider, upstreamId: uuid.toLowerCase() });
+        const id = `${provider}:${mixCase(uuid, mask)}`;
+        expect(parseGlobalId(id)).toEqual({ provider, upstreamId: uuid.toLowerCase() });
+        expect(canonicalGlobalId(id, parseGlobalId(id))).toBe(`${provider}:${uuid.toLowerCase()}`);
       }),
     );
   });
