@@ -20,13 +20,17 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs main.ts with only `env` (no inherited provider variables) until it exits, or prints its banner (then SIGTERM). */
-async function runMain(env: Record<string, string>): Promise<Run & { readonly ready: boolean }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** main.ts started as an operator would, with only `env` (no inherited provider variables), its output piped. */
+const spawnMain = (env: Record<string, string>) =>
+  spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+
+/** Runs main.ts until it exits, or prints its banner (then SIGTERM). */
+async function runMain(env: Record<string, string>): Promise<Run & { readonly ready: boolean }> {
+  const child = spawnMain({ LOG_LEVEL: 'warn', ...env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -85,11 +89,7 @@ describe.concurrent('starting the process', () => {
 
 describe('log lines from the real process (LOG_BUFFER_BYTES batches them)', () => {
   it('a line is written within the flush interval while the process runs, and a buffered one before it exits on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', DEMO: '1', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawnMain({ DEMO: '1', LOG_LEVEL: 'info' });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     const exited = once(child, 'exit') as Promise<[number | null]>;
@@ -120,12 +120,8 @@ describe('log lines from the real process (LOG_BUFFER_BYTES batches them)', () =
 
 describe('a standard output nobody reads any more', () => {
   it('SIGTERM still stops the process with 0: its buffered log lines do not keep it from exiting', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      // LOG_LEVEL=warn: the one line at start-up (no GATEWAY_API_KEYS) stays in the 4 KiB buffer.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', DEMO: '1', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    // LOG_LEVEL=warn: the one line at start-up (no GATEWAY_API_KEYS) stays in the 4 KiB buffer.
+    const child = spawnMain({ DEMO: '1', LOG_LEVEL: 'warn' });
     const exited = once(child, 'exit') as Promise<[number | null]>;
     let text = '';
     for await (const chunk of child.stdout) {
