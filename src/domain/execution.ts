@@ -9,6 +9,9 @@ import { isTerminalExecutionStatus } from './status.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/** A JSON object (not an array, not null): request parameters, payloads, upstream bodies. */
+export const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 export interface Progress {
   readonly completed: number;
   readonly total: number;

@@ -11,7 +11,7 @@ import cors from 'cors';
 import express from 'express';
 import type { GraphQLError } from 'graphql';
 import type { GatewayContext, RequestFacts } from '../graphql/context.js';
-import type { HttpOperationHandler, HttpRequest } from './http-transport.js';
+import { badRequestError, type HttpOperationHandler, type HttpRequest } from './http-transport.js';
 import { MISSING_KEY, type KeyCheck } from './auth.js';
 import { readCappedBody } from './body.js';
 import type { NodeHandler } from './callbacks.js';
@@ -75,7 +75,7 @@ function graphqlHandler(options: HttpAppOptions): (req: IncomingMessage, res: Se
     if (allowOrigin && !(await passes(allowOrigin, req, res))) return; // a preflight, answered
     if (req.method !== 'GET' && req.method !== 'POST') {
       res.setHeader('allow', 'GET, POST');
-      return sendErrors(res, 405, [{ message: 'GraphQL over HTTP takes GET and POST.', extensions: { code: 'BAD_REQUEST' } }]);
+      return sendErrors(res, 405, [badRequestError('GraphQL over HTTP takes GET and POST.')]);
     }
     if (!options.keyCheck(req.headers.authorization)) {
       res.setHeader('www-authenticate', MISSING_KEY.headers['www-authenticate']);
@@ -132,7 +132,7 @@ export class BodyRefusal {
   ) {}
 }
 
-const badRequest = (message: string) => new BodyRefusal(400, { message, extensions: { code: 'BAD_REQUEST' } });
+const badRequest = (message: string) => new BodyRefusal(400, badRequestError(message));
 
 /**
  * The parsed JSON body of a JSON request (an object or an array, as express.json's strict mode),
@@ -142,7 +142,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<unknow
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     req.resume();
-    return Promise.resolve(new BodyRefusal(415, { message: `Content-Encoding "${encoding.slice(0, 32)}" is not supported: send the body uncompressed.`, extensions: { code: 'BAD_REQUEST' } }));
+    return Promise.resolve(new BodyRefusal(415, badRequestError(`Content-Encoding "${encoding.slice(0, 32)}" is not supported: send the body uncompressed.`)));
   }
   return readCappedBody(req, maxBytes).then(
     (body) => {
@@ -217,12 +217,10 @@ function preflighted(req: IncomingMessage): boolean {
   return Boolean(req.headers['apollo-require-preflight'] || req.headers['x-apollo-operation-name']);
 }
 
-const CSRF_REFUSAL = {
-  message:
-    "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a 'content-type' header (with a type that is not one of application/x-www-form-urlencoded, multipart/form-data, text/plain) or provide a non-empty value for one of the following headers: x-apollo-operation-name, apollo-require-preflight",
-  extensions: { code: 'BAD_REQUEST' },
-};
+const CSRF_REFUSAL = badRequestError(
+  "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a 'content-type' header (with a type that is not one of application/x-www-form-urlencoded, multipart/form-data, text/plain) or provide a non-empty value for one of the following headers: x-apollo-operation-name, apollo-require-preflight",
+);
 
-const UNSUPPORTED_BODY = { message: 'A GraphQL POST body is JSON: send it with content-type application/json.', extensions: { code: 'BAD_REQUEST' } };
+const UNSUPPORTED_BODY = badRequestError('A GraphQL POST body is JSON: send it with content-type application/json.');
 
 const corsOrigin = (origins: readonly string[]): boolean | string[] => (origins.includes('*') ? true : [...origins]);

@@ -19,6 +19,7 @@
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError, type ExecutionArgs, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { createHandler, type OperationArgs, type Request, type RequestParams, type Response } from 'graphql-http';
+import { isJsonObject } from '../domain/execution.js';
 import type { GatewayContext, RequestFacts } from '../graphql/context.js';
 import type { Operation, Pipeline, RequestHeaders } from './pipeline/index.js';
 
@@ -81,9 +82,9 @@ export function createHttpTransport({ schema, pipeline }: HttpTransportOptions):
  */
 function requestParams(request: HttpRequest): Record<string, unknown> | Response {
   const params = request.method === 'POST' ? request.body : searchParams(request);
-  if (!isObject(params)) return isResponse(params) ? params : refusal(request, 400, [badRequest('The request body must be a JSON object: a GraphQL request.')]);
+  if (!isJsonObject(params)) return isResponse(params) ? params : refusal(request, 400, [badRequestError('The request body must be a JSON object: a GraphQL request.')]);
   for (const [name, isValid] of PARAMETER_CHECKS) {
-    if (!isValid(params[name])) return refusal(request, 400, [badRequest(`The ${name} parameter has the wrong type.`)]);
+    if (!isValid(params[name])) return refusal(request, 400, [badRequestError(`The ${name} parameter has the wrong type.`)]);
   }
   return params;
 }
@@ -93,11 +94,10 @@ const PARAMETER_CHECKS: readonly (readonly [string, (value: unknown) => boolean]
   ['query', (value) => value == null || typeof value === 'string'],
   ['operationName', (value) => value == null || typeof value === 'string'],
   ['documentId', (value) => value == null || typeof value === 'string'],
-  ['variables', (value) => value == null || isObject(value)],
-  ['extensions', (value) => value == null || isObject(value)],
+  ['variables', (value) => value == null || isJsonObject(value)],
+  ['extensions', (value) => value == null || isJsonObject(value)],
 ];
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isResponse = (value: unknown): value is Response => Array.isArray(value);
 
 function searchParams(request: HttpRequest): Record<string, unknown> | Response {
@@ -113,13 +113,14 @@ function searchParams(request: HttpRequest): Record<string, unknown> | Response 
     try {
       params[name] = JSON.parse(value) as unknown;
     } catch {
-      return refusal(request, 400, [badRequest(`The ${name} parameter is not valid JSON.`)]);
+      return refusal(request, 400, [badRequestError(`The ${name} parameter is not valid JSON.`)]);
     }
   }
   return params;
 }
 
-const badRequest = (message: string) => ({ message, extensions: { code: 'BAD_REQUEST' } });
+/** A request GraphQL over HTTP cannot take (its method, body, parameters): what every such refusal says, with its message. */
+export const badRequestError = (message: string) => ({ message, extensions: { code: 'BAD_REQUEST' } });
 
 /** A response of errors with this status, in the media type the client accepts. */
 function refusal(request: HttpRequest, status: number, errors: readonly unknown[], headers: Record<string, string> = {}): Response {

@@ -25,6 +25,7 @@ import type { Server } from 'node:http';
 import type { FormattedExecutionResult, GraphQLError } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, handleProtocols, MessageType, parseMessage, type SubscribePayload } from 'graphql-ws';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { isJsonObject } from '../domain/execution.js';
 import type { GatewayContext, RequestFacts } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import type { KeyCheck } from './auth.js';
@@ -213,8 +214,8 @@ class Connection {
     if (this.initReceived) return this.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
     this.initReceived = true;
     this.stopInitTimer();
-    if (isObject(payload)) this.headers = new InitPayloadHeaders(payload);
-    if (!this.connections.options.keyCheck(isObject(payload) ? payload.authorization : undefined)) return this.close(CloseCode.Forbidden, 'Forbidden');
+    if (isJsonObject(payload)) this.headers = new InitPayloadHeaders(payload);
+    if (!this.connections.options.keyCheck(isJsonObject(payload) ? payload.authorization : undefined)) return this.close(CloseCode.Forbidden, 'Forbidden');
     this.acknowledged = true;
     this.sendOrFail(ACK);
   }
@@ -292,8 +293,6 @@ class Subscription {
     this.connection.send(JSON.stringify({ id: this.id, type: MessageType.Next, payload: result })).then(then, (error: unknown) => this.connection.failed(error));
   }
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Sockets are pinged in SLOTS groups by when they opened, one group per tick, so that at 10,000

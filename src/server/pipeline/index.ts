@@ -53,6 +53,7 @@ import {
   type GraphQLSchema,
   type OperationTypeNode,
 } from 'graphql';
+import { isJsonObject } from '../../domain/execution.js';
 import type { OperationLimits } from '../limits.js';
 import type { RequestFacts } from '../../graphql/context.js';
 import { newRequestId } from '../request-context.js';
@@ -236,7 +237,7 @@ export class Operation {
     const invalid = this.phases.validate(document);
     if (invalid.length > 0) return this.refuseWith(invalid);
     if (!operation) return this.refuseWith([unresolvedOperation(requestedName)]);
-    this.variables = isObject(this.request.variables) ? this.request.variables : {};
+    this.variables = isJsonObject(this.request.variables) ? this.request.variables : {};
     for (const hooks of this.hooks) hooks.onPrepared?.(this);
     const tooCostly = this.costRefusal(document, requestedName);
     if (tooCostly) return this.refuseWith([tooCostly]);
@@ -301,7 +302,7 @@ export class Operation {
     const { query, extensions } = this.request;
     if (typeof query === 'string' && query.length > 0) return query;
     // Apollo's words and code for a persisted-query hash no plugin resolved: APQ clients then send the text.
-    if (isObject(extensions) && extensions.persistedQuery !== undefined) {
+    if (isJsonObject(extensions) && extensions.persistedQuery !== undefined) {
       return new GraphQLError('PersistedQueryNotSupported', { extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } });
     }
     return new GraphQLError('GraphQL operations must contain a non-empty `query`.', { extensions: { code: 'BAD_REQUEST' } });
@@ -363,8 +364,6 @@ const noFailures: readonly Failure[] = Object.freeze([]);
 const noVariables: Record<string, unknown> = Object.freeze({});
 
 const sameHooks = (a: readonly OperationHooks[], b: readonly OperationHooks[]): boolean => a.length === b.length && a.every((hooks, i) => hooks === b[i]);
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

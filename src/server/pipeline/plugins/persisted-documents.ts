@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { GraphQLError, Kind, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
 import { ConfigError } from '../../../config.js';
+import { isJsonObject } from '../../../domain/execution.js';
 import type { Operation, PipelinePlugin } from '../index.js';
 
 /** Document text by its sha256, as lower-case hex. */
@@ -81,15 +82,13 @@ export function persistedDocumentsPlugin(documents: PersistedDocuments, options:
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const hasText = (operation: Operation): boolean => typeof operation.request.query === 'string' && operation.request.query.length > 0;
 
 /** The id the request names: `documentId`, else Apollo's persisted-query extension (version 1); undefined: none. */
 function requestedId({ request }: Operation): unknown {
   if (request.documentId !== undefined && request.documentId !== null) return request.documentId;
-  const persistedQuery = isObject(request.extensions) ? request.extensions.persistedQuery : undefined;
-  if (!isObject(persistedQuery)) return undefined;
+  const persistedQuery = isJsonObject(request.extensions) ? request.extensions.persistedQuery : undefined;
+  if (!isJsonObject(persistedQuery)) return undefined;
   if (persistedQuery.version !== undefined && persistedQuery.version !== 1) {
     return new GraphQLError('Unsupported persisted query version: send `version: 1` (or `documentId`).', { extensions: { code: 'BAD_REQUEST' } });
   }
