@@ -13,9 +13,9 @@ import { serveRpc, usage } from './ipc.js';
 const config = loadConfig(process.env);
 // Its own logger, as `npm start` has it (LOG_BUFFER_BYTES and all).
 const gateway = await startGateway(config);
+/** Connected only when bench/alloc.ts asks: no other run has an inspector session attached. */
+let inspector: Session | undefined;
 /** Event-loop delay: how late timers (pollers) and sockets are served under load. */
-const inspector = new Session();
-inspector.connect();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
@@ -37,9 +37,15 @@ serveRpc(
      * where the garbage comes from (bench/alloc.ts), which a heap snapshot cannot show.
      */
     startAllocations: async () => {
+      inspector ??= new Session();
+      inspector.connect();
       await inspector.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
     },
-    stopAllocations: async () => (await inspector.post('HeapProfiler.stopSampling')).profile,
+    stopAllocations: async () => {
+      const { profile } = await inspector!.post('HeapProfiler.stopSampling');
+      inspector!.disconnect();
+      return profile;
+    },
     /** Event-loop delay since the last call (ms), then starts over. */
     loopDelay: () => {
       // The histogram counts the 10 ms sampling period itself: report only the lateness beyond it.
