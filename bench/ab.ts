@@ -8,12 +8,14 @@
  * Environment: BENCH_AB_WORKLOADS (default W1,W2,W4), BENCH_AB_ROUNDS (default 3),
  * BENCH_AB_BASELINES (proxy,naive; empty for none), BENCH_AB_OTHER_NODE_ARGS (Node flags for the
  * other trees' gateways only: `bench/ab.ts .` with `--max-semi-space-size=64` compares a flag on
- * the same code), BENCH_PIN (ipc.ts), and the BENCH_* variables of bench/run.ts (BENCH_DURATION_S per run,
+ * the same code), BENCH_AB_OTHER_BUILD (`tsx` or `tsc`: how the other trees' gateways run, see
+ * BENCH_BUILD in ipc.ts: `bench/ab.ts .` with `tsx` compares the shipped build with tsx on the same
+ * code), BENCH_PIN (ipc.ts), and the BENCH_* variables of bench/run.ts (BENCH_DURATION_S per run,
  * BENCH_WARMUP_S, BENCH_CONNECTIONS…).
  */
 import { resolve } from 'node:path';
 import { DirectClient } from './direct.js';
-import { pin, pinningFacts, type Child } from './ipc.js';
+import { BUILD, buildFacts, parseBuild, pin, pinningFacts, type Child } from './ipc.js';
 import { fmt, type Provider } from './shared.js';
 import { measure, POOL_CONNECTIONS, startBaseline, startGatewayChild, startUpstreams, WORKLOADS, type Processes, type Row, type Target } from './workloads.js';
 
@@ -22,6 +24,7 @@ const keys = (process.env.BENCH_AB_WORKLOADS ?? 'W1,W2,W4').split(',');
 const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 3);
 const baselines = (process.env.BENCH_AB_BASELINES ?? 'proxy,naive').split(',').filter(Boolean) as ('proxy' | 'naive' | 'direct')[];
 const otherNodeArgs = (process.env.BENCH_AB_OTHER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const otherBuild = process.env.BENCH_AB_OTHER_BUILD ? parseBuild(process.env.BENCH_AB_OTHER_BUILD, 'BENCH_AB_OTHER_BUILD') : BUILD;
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -40,7 +43,7 @@ const { urls } = upstreams.ready;
 const none = { gateway: null, naive: null, proxy: null, direct: null };
 const sides: Side[] = [{ name: 'A', target: 'gateway', processes: { upstreams, ...none, gateway: await startGatewayChild(urls) } }];
 for (const [i, tree] of others.entries()) {
-  sides.push({ name: String.fromCharCode(66 + i), target: 'gateway', processes: { upstreams, ...none, gateway: await startGatewayChild(urls, otherNodeArgs, tree) } });
+  sides.push({ name: String.fromCharCode(66 + i), target: 'gateway', processes: { upstreams, ...none, gateway: await startGatewayChild(urls, otherNodeArgs, tree, otherBuild) } });
 }
 for (const baseline of baselines) {
   const processes: Processes =
@@ -73,7 +76,7 @@ try {
 }
 
 const range = (values: number[], digits: number) => `${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}`;
-process.stdout.write(`\nA = ${process.cwd()}${others.map((tree, i) => `, ${String.fromCharCode(66 + i)} = ${tree}`).join('')}; medians of ${rounds} rotating runs (range in brackets); ${pinningFacts()}\n\n`);
+process.stdout.write(`\nA = ${process.cwd()}${others.map((tree, i) => `, ${String.fromCharCode(66 + i)} = ${tree}`).join('')}; medians of ${rounds} rotating runs (range in brackets); ${pinningFacts()}; A and baselines ${buildFacts()}${otherBuild === BUILD ? '' : `; other trees ${buildFacts(otherBuild)}`}\n\n`);
 process.stdout.write('| workload | side | req/s | vs A | p50 ms | CPU ms / req | vs A | best CPU ms / req |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n');
 for (const [key, rows] of results) {
   const rps = rows.map((side) => median(side.map((row) => row.rps)));

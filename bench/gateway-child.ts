@@ -54,8 +54,6 @@ serveRpc(
       loopDelay.reset();
       return result;
     },
-    /** The monotonic clock V8's profiler stamps samples with (µs). */
-    clock: () => Number(process.hrtime.bigint() / 1000n),
     stop: async () => {
       await gateway.close();
       process.exit(0); // --cpu-prof writes its profile here

@@ -1,11 +1,13 @@
 /**
  * Child processes for the benchmark: each target (fake upstreams, gateway, naive gateway,
- * subscriber clients) runs in a process of its own, started with tsx, and answers small RPCs
+ * subscriber clients) runs in a process of its own, compiled (see BENCH_BUILD), and answers small RPCs
  * over the IPC channel (usage figures, counters, configuration, stop). A child exits when its
  * parent goes away, so an interrupted run leaves nothing behind.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface Usage {
@@ -66,13 +68,19 @@ interface RpcRequest {
   readonly args?: unknown;
 }
 
+/** What every child answers besides its own commands. */
+const COMMON_HANDLERS: Record<string, Handler> = {
+  /** The monotonic clock V8's profiler stamps samples with (µs): a profile's window (bench/run.ts). */
+  clock: () => Number(process.hrtime.bigint() / 1000n),
+};
+
 /** In a child: answer the parent's RPCs; `ready` is sent once with the given facts. */
 export function serveRpc(handlers: Record<string, Handler>, ready: Record<string, unknown>): void {
   if (!process.send) throw new Error('This script is a benchmark child process; run `npm run bench`.');
   process.on('message', async (message: RpcRequest) => {
     if (typeof message?.rpc !== 'number') return;
     try {
-      const handler = handlers[message.cmd];
+      const handler = handlers[message.cmd] ?? COMMON_HANDLERS[message.cmd];
       if (!handler) throw new Error(`unknown command ${message.cmd}`);
       const result = await handler(message.args);
       process.send?.({ rpc: message.rpc, result });
@@ -97,6 +105,8 @@ export interface ForkOptions {
   readonly root?: string;
   readonly env?: Record<string, string>;
   readonly nodeArgs?: readonly string[];
+  /** How this child runs (default: BENCH_BUILD's mode). */
+  readonly build?: Build;
   readonly args?: readonly string[];
   /** Where the child's stdout goes (its logs); stderr is always shown. */
   readonly stdout?: 'ignore' | 'inherit';
@@ -104,15 +114,69 @@ export interface ForkOptions {
   readonly cpus?: CpuRole;
 }
 
-const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * How the children run (BENCH_BUILD). `tsc`, the default: compiled by the project's own compiler
+ * and settings into `bench/.build/` of their tree, then run by plain node, as `npm run build` and
+ * `start:prod` ship the gateway. `tsx`: from source through tsx, as `npm start` runs it. The two
+ * differ by more than start-up: tsx's esbuild transform keeps function names by wrapping every
+ * named closure in a `__name(...)` call, which runs (a `defineProperty`) each time the closure is
+ * created, a per-request cost the shipped build does not have (docs/benchmarks.md).
+ */
+export type Build = 'tsc' | 'tsx';
+
+/** `name` is the variable the value came from, for the message. */
+export function parseBuild(value: string, name: string): Build {
+  if (value !== 'tsc' && value !== 'tsx') throw new Error(`${name} must be "tsc" or "tsx", not "${value}"`);
+  return value;
+}
+
+export const BUILD: Build = parseBuild(process.env.BENCH_BUILD ?? 'tsc', 'BENCH_BUILD');
+
+/** For the report's header. */
+export const buildFacts = (build: Build = BUILD): string =>
+  build === 'tsc' ? 'compiled by tsc and run by plain node, as start:prod ships it (BENCH_BUILD=tsx: from source through tsx)' : 'from source through tsx, as npm start runs it (BENCH_BUILD=tsc: compiled)';
+
+const compiledTrees = new Set<string>();
+
+/**
+ * Compiles a tree's bench/ scripts and everything they import (src/ among them) into
+ * `<tree>/bench/.build/`, once per run, with the tree's own tsconfig and TypeScript. The output
+ * keeps the tree's layout one level down, so `schema/`, `web/` and `package.json` (module type,
+ * start:prod's flags) are linked in beside it for the paths modules resolve from import.meta.url.
+ */
+function compileTree(root: string): string {
+  const out = join(root, 'bench', '.build');
+  if (compiledTrees.has(root)) return out;
+  mkdirSync(out, { recursive: true });
+  const tsconfig = {
+    extends: join(root, 'tsconfig.json'),
+    compilerOptions: { noEmit: false, rootDir: root, outDir: out, sourceMap: true, incremental: true, tsBuildInfoFile: join(out, 'tsbuildinfo') },
+    include: [join(root, 'bench', '*.ts')],
+  };
+  writeFileSync(join(out, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(out, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+  for (const entry of ['schema', 'web', 'package.json']) {
+    if (!existsSync(join(out, entry))) symlinkSync(join(root, entry), join(out, entry));
+  }
+  compiledTrees.add(root);
+  return out;
+}
+
+/** The script's path and the Node flags that run it, in `build`'s mode. */
+function entryOf(root: string, script: string, nodeArgs: readonly string[], build: Build): { path: string; execArgv: string[] } {
+  if (build === 'tsx') return { path: join(root, 'bench', script), execArgv: [...nodeArgs, '--import', 'tsx'] };
+  return { path: join(compileTree(root), 'bench', script.replace(/\.ts$/, '.js')), execArgv: [...nodeArgs] };
+}
 
 export async function startChild<Ready = Record<string, unknown>>(script: string, options: ForkOptions = {}): Promise<Child<Ready>> {
   const root = options.root ?? ROOT;
-  const child = fork(options.root ? `${root.replace(/\/?$/, '/')}bench/${script}` : `${BENCH_DIR}${script}`, [...(options.args ?? [])], {
+  const entry = entryOf(root, script, options.nodeArgs ?? [], options.build ?? BUILD);
+  const child = fork(entry.path, [...(options.args ?? [])], {
     cwd: root,
     env: { ...process.env, ...options.env },
-    execArgv: [...(options.nodeArgs ?? []), '--import', 'tsx'],
+    execArgv: entry.execArgv,
     stdio: ['ignore', options.stdout ?? 'ignore', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve: (value: any) => void; reject: (error: Error) => void }>();

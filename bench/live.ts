@@ -33,7 +33,7 @@ import { startChild, cpuBetween, type Child, type Usage } from './ipc.js';
 import { machineFacts, table, writeSection } from './report.js';
 import {
   fmt,
-  GATEWAY_HEAP_FLAGS,
+  GATEWAY_NODE_FLAGS,
   globalIdOf,
   LIVE_BASE,
   liveProviderOf,
@@ -381,7 +381,7 @@ async function measure(upstreams: Child<{ urls: Record<Provider, string> }>, spe
       ...(PUBLIC ? { GATEWAY_PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
       ...gatewayEnv,
     },
-    nodeArgs: [...GATEWAY_HEAP_FLAGS, '--expose-gc'],
+    nodeArgs: [...GATEWAY_NODE_FLAGS, '--expose-gc'],
   });
   const clients: Child[] = [];
   try {

@@ -37,11 +37,20 @@ export interface ProfileSummary {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const IDLE = new Set(['(idle)', '(root)']);
 
+/**
+ * A compiled child's module (bench/ipc.ts, BENCH_BUILD=tsc: `bench/.build/src/x.js`) named as its
+ * source (`src/x.ts`), so that both modes are reported alike. Line numbers stay the compiled ones.
+ */
+export const sourceUrl = (url: string): string => {
+  const at = url.indexOf('/bench/.build/');
+  return at === -1 ? url : `${url.slice(0, at)}/${url.slice(at + '/bench/.build/'.length).replace(/\.js$/, '.ts')}`;
+};
+
 /** Where a frame's code lives. */
 export function componentOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node internals';
-  const path = url.replace(/^file:\/\//, '');
+  const path = sourceUrl(url).replace(/^file:\/\//, '');
   const modules = path.lastIndexOf('/node_modules/');
   if (modules !== -1) {
     const rest = path.slice(modules + '/node_modules/'.length).split('/');
@@ -71,7 +80,7 @@ const WATCHED: readonly [string, (frame: Frame) => boolean][] = [
  */
 export function summarize(file: string, top = 25, window?: { fromUs: number; toUs: number }): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const frames = new Map(profile.nodes.map((node): [number, Frame] => [node.id, { ...node.callFrame, url: sourceUrl(node.callFrame.url) }]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const self = new Map<number, number>();
@@ -87,8 +96,7 @@ export function summarize(file: string, top = 25, window?: { fromUs: number; toU
   const components = new Map<string, number>();
   const inclusive = new Map<string, number>();
   for (const [id, ms] of self) {
-    const node = byId.get(id)!;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url, lineNumber } = frames.get(id)!;
     if (IDLE.has(functionName)) continue;
     busyMs += ms;
     const component = componentOf(url, functionName);
@@ -98,7 +106,7 @@ export function summarize(file: string, top = 25, window?: { fromUs: number; toU
     // Inclusive time of watched functions: walk up once per distinct label.
     const seen = new Set<string>();
     for (let up: number | undefined = id; up !== undefined; up = parent.get(up)) {
-      const frame = byId.get(up)!.callFrame;
+      const frame = frames.get(up)!;
       for (const [label, matches] of WATCHED) {
         if (!seen.has(label) && matches(frame)) {
           seen.add(label);

@@ -14,6 +14,7 @@
  *   BENCH_FULL=1          10 s per workload (BENCH_DURATION_S overrides; default 5)
  *   BENCH_SOAK=1          add a 60 s W2 soak of the gateway, printing RSS start/end (BENCH_SOAK_S=n)
  *   BENCH_PROFILE=1       add `node --cpu-prof` runs of the gateway under W2 and W4, summarized
+ *                         (BENCH_PROFILE_WORKLOADS=W1,…; BENCH_PROFILE_TARGETS=gateway,proxy: the proxy too, side by side)
  *   BENCH_ONLY=W1,W2,...  workloads to run (W1,W1c1,W2,W3,W4,W5,growth,client)
  *   BENCH_TARGETS=gateway,naive,proxy,direct
  *   BENCH_CONNECTIONS=50  autocannon connections (and direct client loops)
@@ -31,7 +32,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DirectClient } from './direct.js';
-import { pin, pinningFacts, startChild, type Child, type Usage } from './ipc.js';
+import { buildFacts, pin, pinningFacts, startChild, type Child, type Usage } from './ipc.js';
 import { profileMarkdown, summarize } from './profile.js';
 import { machineFacts, table, writeSection } from './report.js';
 import { fmt, mib, percentile, type Provider } from './shared.js';
@@ -47,6 +48,7 @@ import {
   POOL_CONNECTIONS,
   PROFILE,
   SOAK_S,
+  requestBodies,
   startBaseline,
   startGatewayChild,
   startUpstreams,
@@ -79,7 +81,7 @@ const medianRow = (rows: Row[]): Row => [...rows].sort((a, b) => a.p50 - b.p50)[
 
 async function main(): Promise<void> {
   const started = performance.now();
-  process.stdout.write(`execution-gateway benchmark (${FULL ? 'full' : 'quick'}: ${WARMUP_S} s warm-up + ${DURATION_S} s per run, ${CONNECTIONS} connections)\n${machineFacts()}\n${pinningFacts()}\n\n`);
+  process.stdout.write(`execution-gateway benchmark (${FULL ? 'full' : 'quick'}: ${WARMUP_S} s warm-up + ${DURATION_S} s per run, ${CONNECTIONS} connections)\n${machineFacts()}\n${pinningFacts()}\n${buildFacts()}\n\n`);
   pin(process.pid, 'load');
   const upstreams = await startUpstreams();
   const urls = upstreams.ready.urls;
@@ -144,7 +146,9 @@ async function main(): Promise<void> {
     if (PROFILE) {
       for (const key of (env.BENCH_PROFILE_WORKLOADS ?? 'W2,W4').split(',')) {
         const workload = WORKLOADS.find((candidate) => candidate.key === key)!;
-        profiles.push(await profileGateway(urls, upstreams, workload));
+        for (const target of (env.BENCH_PROFILE_TARGETS ?? 'gateway').split(',') as ProfiledTarget[]) {
+          profiles.push(await profileTarget(target, urls, upstreams, workload));
+        }
       }
     }
   } finally {
@@ -184,31 +188,36 @@ async function measureClientCall(urls: Record<Provider, string>, upstreams: Chil
   }
 }
 
-/** A fresh gateway under `node --cpu-prof`; the summary covers the measured run only. */
-async function profileGateway(urls: Record<Provider, string>, upstreams: Child<{ urls: Record<Provider, string> }>, workload: Workload): Promise<string> {
-  // One directory per profile: every thread (tsx's loader thread too) writes a file of its own.
-  const dir = `${PROFILE_DIR}gateway-${workload.key}-${LABEL}/`;
+type ProfiledTarget = 'gateway' | 'proxy' | 'naive';
+
+/** A fresh gateway (or baseline) under `node --cpu-prof`; the summary covers the measured run only. */
+async function profileTarget(target: ProfiledTarget, urls: Record<Provider, string>, upstreams: Child<{ urls: Record<Provider, string> }>, workload: Workload): Promise<string> {
+  // One directory per profile: every thread writes a file of its own.
+  const name = `${target}-${workload.key}-${LABEL}`;
+  const dir = `${PROFILE_DIR}${name}/`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  process.stdout.write(`profile: ${workload.key} under node --cpu-prof\n`);
-  const gateway = await startGatewayChild(urls, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  process.stdout.write(`profile: ${target} under ${workload.key}, node --cpu-prof\n`);
+  const profilerArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const child = target === 'gateway' ? await startGatewayChild(urls, profilerArgs) : await startBaseline(target, urls, profilerArgs);
   let window: { fromUs: number; toUs: number };
   try {
     await upstreams.call('configure', { latencyMs: workload.latencyMs });
-    await workload.prime?.(gateway.ready.url);
-    await cannon(gateway.ready.url, workload.body, workload.connections, WARMUP_S);
-    const fromUs = await gateway.call<number>('clock');
-    const result = await cannon(gateway.ready.url, workload.body, workload.connections, DURATION_S);
-    window = { fromUs, toUs: await gateway.call<number>('clock') };
-    process.stdout.write(`  ${workload.key} gateway (profiled) ${fmt(result.rps, 0)} req/s, p50 ${fmt(percentile(result.latencies, 50), 2)} ms\n`);
+    await workload.prime?.(child.ready.url);
+    const bodies = requestBodies(workload, target);
+    await cannon(child.ready.url, bodies, workload.connections, WARMUP_S);
+    const fromUs = await child.call<number>('clock');
+    const result = await cannon(child.ready.url, bodies, workload.connections, DURATION_S);
+    window = { fromUs, toUs: await child.call<number>('clock') };
+    process.stdout.write(`  ${workload.key} ${target} (profiled) ${fmt(result.rps, 0)} req/s, p50 ${fmt(percentile(result.latencies, 50), 2)} ms, errors ${result.errors}\n`);
   } finally {
-    await gateway.stop();
+    await child.stop();
   }
   // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: the main thread is thread 0.
   const file = readdirSync(dir).find((candidate) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(candidate));
-  if (!file) return `(no profile written for ${workload.key})`;
-  const relative = `bench/profiles/gateway-${workload.key}-${LABEL}/${file}`;
-  return profileMarkdown(`${workload.key} (${relative})`, summarize(`${dir}${file}`, 25, window), 15);
+  if (!file) return `(no profile written for ${target} under ${workload.key})`;
+  const relative = `bench/profiles/${name}/${file}`;
+  return profileMarkdown(`${workload.key}, ${target} (${relative})`, summarize(`${dir}${file}`, 25, window), 15);
 }
 
 // ------------------------------------------------------------------ report
@@ -228,7 +237,7 @@ function report(
       `gateway with default settings (UPSTREAM_MAX_CONNECTIONS ${POOL_CONNECTIONS}, LOG_LEVEL ${env.BENCH_LOG_LEVEL ?? 'info'} to /dev/null); ` +
       `every client request asks for executions no other request asks for (W4: a fixed pool of ${W4_SETS * 10} terminal ones). ` +
       '"CPU %" is the target process\'s CPU time over the run as a share of one core; RSS is its peak during the run. ' +
-      `CPUs: ${pinningFacts()}.`,
+      `CPUs: ${pinningFacts()}. Children: ${buildFacts()}.`,
     '',
   );
   lines.push(
@@ -294,7 +303,7 @@ function report(
     );
   }
   lines.push('Targets:', '', checks(rows, growth, clientCall), '');
-  if (profiles.length > 0) lines.push('Profiles of the gateway (self time, measured run only):', '', ...profiles);
+  if (profiles.length > 0) lines.push('Profiles (self time, measured run only):', '', ...profiles);
   return lines.join('\n');
 }
 

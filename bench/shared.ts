@@ -14,12 +14,12 @@ import { readFileSync } from 'node:fs';
 export type Provider = 'flowker' | 'promptlayer' | 'polos';
 
 /**
- * The V8 heap flags the gateway runs with (package.json's `start:prod`, and `start`): the
- * benchmarks start their gateway with them too, so that they measure it as it runs. Read from
+ * The Node flags the gateway ships with (package.json's `start:prod`: heap sizes, source maps):
+ * the benchmarks start their gateway with them too, so that they measure it as it runs. Read from
  * package.json so that the two cannot drift apart; the baselines run with Node's defaults.
  */
-export const GATEWAY_HEAP_FLAGS: readonly string[] =
-  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod']!.match(/--max-(?:semi|old)-space-size=\d+/g) ?? [];
+export const GATEWAY_NODE_FLAGS: readonly string[] =
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod']!.match(/--[a-z][a-z-]*(?:=\S+)?/g) ?? [];
 
 /** Execution numbers at or above this are terminal (completed) upstream. */
 export const TERMINAL_BASE = 100_000_000;

@@ -5,11 +5,11 @@
 import autocannon from 'autocannon';
 import { request } from 'undici';
 import { DirectClient, type LoadResult } from './direct.js';
-import { cpuBetween, startChild, type Child, type Usage } from './ipc.js';
+import { cpuBetween, startChild, type Build, type Child, type Usage } from './ipc.js';
 import {
   callsFor,
   fmt,
-  GATEWAY_HEAP_FLAGS,
+  GATEWAY_NODE_FLAGS,
   globalIdOf,
   mib,
   percentile,
@@ -228,6 +228,10 @@ function rssSampler(child: Child | null): { stop(): Promise<number | null> } {
   };
 }
 
+/** The next client request's body as `target` takes it: GraphQL, or the proxy's list of calls. */
+export const requestBodies = (workload: Workload, target: Exclude<Target, 'direct'>): (() => string) =>
+  target === 'proxy' ? () => JSON.stringify({ calls: workload.calls!() }) : workload.body;
+
 export async function measure(processes: Processes, workload: Workload, target: Target, seconds = DURATION_S): Promise<Row | null> {
   const child = target === 'direct' ? null : processes[target];
   if (target !== 'direct' && !child) return null;
@@ -238,7 +242,7 @@ export async function measure(processes: Processes, workload: Workload, target: 
   const run = (duration: number): Promise<LoadResult> =>
     target === 'direct'
       ? processes.direct!.run(workload.calls!, workload.connections, duration)
-      : cannon(url, target === 'proxy' ? () => JSON.stringify({ calls: workload.calls!() }) : workload.body, workload.connections, duration);
+      : cannon(url, requestBodies(workload, target), workload.connections, duration);
 
   if (target === 'gateway' || target === 'naive') {
     await workload.prime?.(url);
@@ -297,16 +301,23 @@ export const targetEnv = (urls: Record<Provider, string>): Record<string, string
 });
 
 /**
- * With the heap flags the gateway ships with (GATEWAY_HEAP_FLAGS); `--expose-gc` only makes
+ * With the Node flags the gateway ships with (GATEWAY_NODE_FLAGS); `--expose-gc` only makes
  * `usage({ gc: true })` possible (the soak's before/after figures). BENCH_GATEWAY_ROOT runs another
  * tree's gateway (e.g. a copy from before a change) in this harness, with this tree's flags.
  */
-export const startGatewayChild = (urls: Record<Provider, string>, nodeArgs: readonly string[] = [], root = env.BENCH_GATEWAY_ROOT) =>
-  startChild<{ url: string }>('gateway-child.ts', { env: targetEnv(urls), nodeArgs: [...GATEWAY_HEAP_FLAGS, '--expose-gc', ...nodeArgs], cpus: 'target', ...(root ? { root } : {}) });
+export const startGatewayChild = (urls: Record<Provider, string>, nodeArgs: readonly string[] = [], root = env.BENCH_GATEWAY_ROOT, build?: Build) =>
+  startChild<{ url: string }>('gateway-child.ts', {
+    env: targetEnv(urls),
+    nodeArgs: [...GATEWAY_NODE_FLAGS, '--expose-gc', ...nodeArgs],
+    cpus: 'target',
+    ...(root ? { root } : {}),
+    ...(build ? { build } : {}),
+  });
 
 /** The fake upstreams, on the load's CPUs (with this process, which runs autocannon: `pin(process.pid, 'load')`). */
 export const startUpstreams = () => startChild<{ urls: Record<Provider, string> }>('upstreams.ts', { cpus: 'load' });
 
 /** A baseline server (bench/naive.ts, bench/proxy.ts), a target like the gateway. */
-export const startBaseline = (name: 'naive' | 'proxy', urls: Record<Provider, string>) => startChild<{ url: string }>(`${name}.ts`, { env: targetEnv(urls), cpus: 'target' });
+export const startBaseline = (name: 'naive' | 'proxy', urls: Record<Provider, string>, nodeArgs: readonly string[] = []) =>
+  startChild<{ url: string }>(`${name}.ts`, { env: targetEnv(urls), nodeArgs, cpus: 'target' });
 
