@@ -15,7 +15,7 @@
  *   BENCH_SOAK=1          add a 60 s W2 soak of the gateway, printing RSS start/end (BENCH_SOAK_S=n)
  *   BENCH_PROFILE=1       add `node --cpu-prof` runs of the gateway under W2 and W4, summarized
  *                         (BENCH_PROFILE_WORKLOADS=W1,…; BENCH_PROFILE_TARGETS=gateway,proxy: the proxy too, side by side)
- *   BENCH_ONLY=W1,W2,...  workloads to run (W1,W1c1,W2,W3,W4,W5,growth,client)
+ *   BENCH_ONLY=W1,W2,...  workloads to run (W0,W1,W1c1,W2,W3,W4,W5,growth,client)
  *   BENCH_TARGETS=gateway,naive,proxy,direct
  *   BENCH_CONNECTIONS=50  autocannon connections (and direct client loops)
  *   BENCH_PIN=0           do not pin (default: each target on CPU 0, load and upstreams on the others; ipc.ts)

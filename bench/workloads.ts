@@ -41,7 +41,7 @@ export const RATE = Number(env.BENCH_RATE ?? 0);
 export const LATENCY_MS = Number(env.BENCH_LATENCY_MS ?? 20);
 export const SOAK_S = env.BENCH_SOAK === '1' ? 60 : Number(env.BENCH_SOAK_S ?? 0);
 export const PROFILE = env.BENCH_PROFILE === '1';
-export const ONLY = new Set((env.BENCH_ONLY ?? 'W1,W1c1,W2,W3,W4,W5,growth,client').split(',').map((item) => item.trim()));
+export const ONLY = new Set((env.BENCH_ONLY ?? 'W0,W1,W1c1,W2,W3,W4,W5,growth,client').split(',').map((item) => item.trim()));
 export const TARGETS = new Set((env.BENCH_TARGETS ?? 'gateway,naive,proxy,direct').split(',').map((item) => item.trim()));
 export const LABEL = env.BENCH_LABEL ?? 'latest';
 /**
@@ -64,6 +64,8 @@ export interface Workload {
   readonly calls: (() => UpstreamCall[]) | null;
   /** Targets that must see a given number of upstream requests per client request. */
   readonly expectUpstream: Partial<Record<Target, number>>;
+  /** The targets it is measured on, when not all. */
+  readonly targets?: readonly Target[];
   /** Runs once before warm-up (W4 fills the terminal cache). */
   readonly prime?: (url: string) => Promise<void>;
 }
@@ -124,7 +126,26 @@ export const w1 = (connections: number, key: string): Workload => ({
   expectUpstream: { gateway: 1, naive: 1 },
 });
 
+/**
+ * W0, the fixed cost of a request, for reading W1 against the proxy: the gateway answering a
+ * document with no resolver (`{ __typename }`, through the whole pipeline: GraphQL over HTTP, the
+ * cached prepare, execution, the log line, metrics), the proxy an empty list of calls (node:http
+ * in and out, `JSON.parse` and `JSON.stringify`: the floor of any server here).
+ */
+const W0_BODY = gql('query W0 { __typename }', {});
+
 export const WORKLOADS: Workload[] = [
+  {
+    key: 'W0',
+    title: 'no upstream call: `{ __typename }` (proxy: an empty list of calls), the fixed cost of a request',
+    connections: CONNECTIONS,
+    latencyMs: 0,
+    body: () => W0_BODY,
+    calls: () => [],
+    // With no calls to make, the direct client would have nothing to measure.
+    targets: ['gateway', 'naive', 'proxy'],
+    expectUpstream: { gateway: 0, naive: 0, proxy: 0 },
+  },
   w1(CONNECTIONS, 'W1'),
   w1(1, 'W1c1'),
   {
@@ -237,6 +258,7 @@ export async function measure(processes: Processes, workload: Workload, target: 
   if (target !== 'direct' && !child) return null;
   if ((target === 'direct' || target === 'proxy') && !workload.calls) return null;
   if (target === 'direct' && !processes.direct) return null;
+  if (workload.targets && !workload.targets.includes(target)) return null;
   await processes.upstreams.call('configure', { latencyMs: workload.latencyMs });
   const url = child?.ready.url ?? '';
   const run = (duration: number): Promise<LoadResult> =>
