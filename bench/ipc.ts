@@ -119,10 +119,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
  * How the children run (BENCH_BUILD). `tsc`, the default: compiled by the project's own compiler
  * and settings into `bench/.build/` of their tree, then run by plain node, as `npm run build` and
- * `start:prod` ship the gateway. `tsx`: from source through tsx, as `npm start` runs it. The two
- * differ by more than start-up: tsx's esbuild transform keeps function names by wrapping every
- * named closure in a `__name(...)` call, which runs (a `defineProperty`) each time the closure is
- * created, a per-request cost the shipped build does not have (docs/benchmarks.md).
+ * `start:prod` ship the gateway. `tsx`: from source through tsx, as `npm start` runs it. tsx's
+ * esbuild transform wraps every named closure in a `__name(...)` call that runs each time the
+ * closure is created, which the shipped build does not have; on today's code the two measure the
+ * same (docs/benchmarks.md, "The benchmark runs what ships"), and compiled, no such cost can creep
+ * into the figures unseen.
  */
 export type Build = 'tsc' | 'tsx';
 

@@ -41,7 +41,7 @@ const IDLE = new Set(['(idle)', '(root)']);
  * A compiled child's module (bench/ipc.ts, BENCH_BUILD=tsc: `bench/.build/src/x.js`) named as its
  * source (`src/x.ts`), so that both modes are reported alike. Line numbers stay the compiled ones.
  */
-export const sourceUrl = (url: string): string => {
+const sourceUrl = (url: string): string => {
   const at = url.indexOf('/bench/.build/');
   return at === -1 ? url : `${url.slice(0, at)}/${url.slice(at + '/bench/.build/'.length).replace(/\.js$/, '.ts')}`;
 };

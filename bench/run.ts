@@ -49,6 +49,7 @@ import {
   PROFILE,
   SOAK_S,
   requestBodies,
+  serves,
   startBaseline,
   startGatewayChild,
   startUpstreams,
@@ -60,6 +61,7 @@ import {
   WORKLOADS,
   type Processes,
   type Row,
+  type ServerTarget,
   type Target,
   type Workload,
 } from './workloads.js';
@@ -146,9 +148,8 @@ async function main(): Promise<void> {
     if (PROFILE) {
       for (const key of (env.BENCH_PROFILE_WORKLOADS ?? 'W2,W4').split(',')) {
         const workload = WORKLOADS.find((candidate) => candidate.key === key)!;
-        for (const target of (env.BENCH_PROFILE_TARGETS ?? 'gateway').split(',') as ProfiledTarget[]) {
-          // The proxy has no cache: a workload without a list of calls (W4) has nothing to send it.
-          if (target !== 'proxy' || workload.calls) profiles.push(await profileTarget(target, urls, upstreams, workload));
+        for (const target of (env.BENCH_PROFILE_TARGETS ?? 'gateway').split(',') as ServerTarget[]) {
+          if (serves(target, workload)) profiles.push(await profileTarget(target, urls, upstreams, workload));
         }
       }
     }
@@ -189,10 +190,8 @@ async function measureClientCall(urls: Record<Provider, string>, upstreams: Chil
   }
 }
 
-type ProfiledTarget = 'gateway' | 'proxy' | 'naive';
-
 /** A fresh gateway (or baseline) under `node --cpu-prof`; the summary covers the measured run only. */
-async function profileTarget(target: ProfiledTarget, urls: Record<Provider, string>, upstreams: Child<{ urls: Record<Provider, string> }>, workload: Workload): Promise<string> {
+async function profileTarget(target: ServerTarget, urls: Record<Provider, string>, upstreams: Child<{ urls: Record<Provider, string> }>, workload: Workload): Promise<string> {
   // One directory per profile: every thread writes a file of its own.
   const name = `${target}-${workload.key}-${LABEL}`;
   const dir = `${PROFILE_DIR}${name}/`;
